@@ -1,0 +1,53 @@
+// Finding experiments by convention: every folder experiments/<name>/ with an experiment.json is
+// one. Its C++ variants registered themselves (OOMLAB_VARIANT); its Python variants are the
+// `variant_*` functions of experiment.py, listed by a short child process, since the parent never
+// starts Python.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oomlab {
+
+inline const std::vector<std::string> kLanguages = {"py", "cpp"};
+inline const std::vector<std::string> kScales = {"quick", "default", "large"};
+
+struct VariantInfo {
+  std::string name;
+  std::string doc;
+};
+
+struct Experiment {
+  std::string name;
+  std::filesystem::path dir;
+  nlohmann::json metadata;  // experiment.json as written
+  std::string title;
+  std::string size_unit;    // "elements", "MiB", ...
+  std::map<std::string, std::vector<std::int64_t>> sizes_by_scale;
+  double timeout_seconds = 600.0;
+
+  bool has_python = false;             // experiment.py exists
+  bool python_listed = false;          // list_python_variants() ran
+  std::string python_error;            // experiment.py failed to import: why
+  std::vector<VariantInfo> py_variants;   // noop first
+  std::vector<VariantInfo> cpp_variants;  // noop first
+
+  const std::vector<VariantInfo>& variants(const std::string& lang) const {
+    return lang == "py" ? py_variants : cpp_variants;
+  }
+  bool has_variant(const std::string& lang, const std::string& variant) const;
+};
+
+// All experiments under `experiments_dir`, sorted by name, with their C++ variants.
+// Throws std::runtime_error naming the file if an experiment.json is malformed.
+std::vector<Experiment> discover_experiments(const std::filesystem::path& experiments_dir);
+
+// Fills in `experiment.py_variants` (or `python_error`) by running `oomlab __describe` in a child.
+void list_python_variants(Experiment& experiment);
+
+}  // namespace oomlab

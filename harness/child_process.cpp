@@ -1,0 +1,172 @@
+// fork + exec of a measurement child, the watch loop, and the end of its process group.
+#include "child_process.hpp"
+
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include "interrupt.hpp"
+#include "proc_memory.hpp"
+#include "rss_sampler.hpp"
+
+namespace oomlab {
+namespace {
+
+constexpr int kReportFd = 3;
+
+double cpu_seconds_of_self() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 + usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
+}
+
+// In the forked child, before exec: a process group of its own, death with the parent, default
+// signal handling, and `pipe_fd` moved to `target_fd`. Only async-signal-safe calls here.
+[[noreturn]] void exec_self(const std::vector<std::string>& arguments, int pipe_fd, int target_fd) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
+  if (pipe_fd != target_fd) {
+    ::dup2(pipe_fd, target_fd);
+    ::close(pipe_fd);
+  }
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>("oomlab"));
+  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  ::execv("/proc/self/exe", argv.data());
+  ::_exit(127);
+}
+
+void drain(int fd, std::string& into) {
+  char buffer[65536];
+  while (true) {
+    const ssize_t count = ::read(fd, buffer, sizeof(buffer));
+    if (count > 0) {
+      into.append(buffer, static_cast<std::size_t>(count));
+    } else if (count < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return;  // EAGAIN (nothing yet) or EOF
+    }
+  }
+}
+
+}  // namespace
+
+ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits) {
+  ChildResult result;
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    result.spawn_error = std::string("pipe: ") + std::strerror(errno);
+    return result;
+  }
+  const auto oom_kills_before = read_vmstat_counter("oom_kill");
+  const auto started_at = std::chrono::steady_clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    result.spawn_error = std::string("fork: ") + std::strerror(errno);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    return result;
+  }
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    // dup2 clears FD_CLOEXEC on the copy, so the report pipe survives the exec as fd 3.
+    exec_self(arguments, pipe_fds[1], kReportFd);
+  }
+  // From here on the parent's CPU time is the watching (sampling, polling), not the fork itself.
+  const double parent_cpu_before = cpu_seconds_of_self();
+  ::close(pipe_fds[1]);
+  ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+  ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+
+  RssSampler sampler(pid, started_at);
+  const auto deadline = started_at + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                         std::chrono::duration<double>(limits.timeout_seconds));
+  int status = 0;
+  bool kill_sent = false;
+  while (true) {
+    drain(pipe_fds[0], result.report_text);
+    const pid_t reaped = ::wait4(pid, &status, WNOHANG, &result.usage);
+    if (reaped == pid) break;
+    if (reaped < 0 && errno != EINTR) break;
+    sampler.sample();
+    if (!kill_sent && interrupt_requested()) {
+      result.interrupted = true;
+      ::kill(-pid, SIGKILL);
+      kill_sent = true;
+    }
+    if (!kill_sent && std::chrono::steady_clock::now() > deadline) {
+      result.timed_out = true;
+      ::kill(-pid, SIGKILL);
+      kill_sent = true;
+    }
+    std::this_thread::sleep_for(limits.sample_interval);
+  }
+  const auto ended_at = std::chrono::steady_clock::now();
+  // Whatever the child left running in its group (forgotten workers) goes with it.
+  ::kill(-pid, SIGKILL);
+  drain(pipe_fds[0], result.report_text);
+  ::close(pipe_fds[0]);
+
+  result.child_wall_seconds = std::chrono::duration<double>(ended_at - started_at).count();
+  result.sampler_cpu_seconds = cpu_seconds_of_self() - parent_cpu_before;
+  result.exited = WIFEXITED(status);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  const auto oom_kills_after = read_vmstat_counter("oom_kill");
+  result.oom_kill_seen = oom_kills_before && oom_kills_after && *oom_kills_after > *oom_kills_before;
+
+  double run_start = 0, run_end = 0;
+  const auto report = nlohmann::json::parse(result.report_text, nullptr, false);
+  if (report.is_object()) {
+    run_start = report.value("run_start_monotonic_seconds", 0.0);
+    run_end = report.value("run_end_monotonic_seconds", 0.0);
+  }
+  result.timeline = sampler.timeline(limits.timeline_max_points, run_start, run_end);
+  result.sample_count = sampler.sample_count();
+  return result;
+}
+
+std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    exit_code = -1;
+    return "";
+  }
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    exit_code = -1;
+    return "";
+  }
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    exec_self(arguments, pipe_fds[1], STDOUT_FILENO);
+  }
+  ::close(pipe_fds[1]);
+  std::string output;
+  char buffer[65536];
+  ssize_t count;
+  while ((count = ::read(pipe_fds[0], buffer, sizeof(buffer))) != 0) {
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) break;
+    output.append(buffer, static_cast<std::size_t>(count));
+  }
+  ::close(pipe_fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return output;
+}
+
+}  // namespace oomlab

@@ -1,0 +1,49 @@
+// Starting, watching and ending the fresh child process of one measurement (parent side).
+//
+// The child is `oomlab` itself, exec'd again (/proc/self/exe), in its own process group so that a
+// timeout or Ctrl-C can end the whole tree it started. The parent stays small and single-threaded:
+// it samples the child's RSS, reads its report pipe and polls wait4 in one loop.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace oomlab {
+
+struct ChildLimits {
+  double timeout_seconds = 600.0;
+  std::chrono::microseconds sample_interval{2000};
+  std::size_t timeline_max_points = 2000;
+};
+
+struct ChildResult {
+  std::string spawn_error;        // non-empty if the child could not be started
+  bool exited = false;            // ended by exit(); otherwise by a signal
+  int exit_code = -1;
+  int term_signal = 0;
+  bool timed_out = false;         // the parent killed it at the time cap
+  bool interrupted = false;       // the parent killed it because the user interrupted oomlab
+  bool oom_kill_seen = false;     // the kernel's oom_kill counter rose while it ran
+  rusage usage{};                 // from wait4: the child's own times, faults and ru_maxrss
+  double child_wall_seconds = 0;  // fork to reaping, interpreter start included
+  double sampler_cpu_seconds = 0; // the parent's CPU time while it watched: the sampler's cost
+  std::string report_text;        // what the child wrote to its report pipe
+  nlohmann::json timeline;        // see RssSampler::timeline; run phase marks filled by the caller
+  std::size_t sample_count = 0;
+};
+
+// Runs `/proc/self/exe arguments...` with the report pipe as fd 3 and waits for it, sampling its RSS.
+// `run_start/run_end` markers in the timeline come from the report (monotonic seconds), if present.
+ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits);
+
+// Runs `/proc/self/exe arguments...` and returns what it printed on stdout (stderr passes through).
+// Used for short helper children, such as the one that lists an experiment's Python variants.
+std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code);
+
+}  // namespace oomlab

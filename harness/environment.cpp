@@ -1,0 +1,136 @@
+// The environment block and the capability probe behind `oomlab env`.
+#include "environment.hpp"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "build_info.hpp"
+#include "proc_memory.hpp"
+
+namespace oomlab {
+namespace {
+
+std::string first_line_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+std::string command_output(const std::string& command) {
+  std::string output;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buffer[256];
+    while (std::fgets(buffer, sizeof(buffer), pipe)) output += buffer;
+    ::pclose(pipe);
+  }
+  while (!output.empty() && (output.back() == '\n' || output.back() == ' ')) output.pop_back();
+  return output;
+}
+
+std::string shell_quote(const std::string& text) {
+  std::string quoted = "'";
+  for (const char c : text) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  }
+  return "unknown";
+}
+
+std::string hostname() {
+  char name[256] = {};
+  ::gethostname(name, sizeof(name) - 1);
+  return name;
+}
+
+bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
+
+}  // namespace
+
+std::string machine_id() {
+  if (const char* from_environment = std::getenv("OOMLAB_MACHINE_ID"); from_environment && *from_environment) {
+    return from_environment;
+  }
+  std::string id = hostname();
+  for (char& c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  }
+  const std::string system_id = first_line_of("/etc/machine-id");
+  if (system_id.size() >= 8) id += "-" + system_id.substr(0, 8);
+  return id.empty() ? "unknown-machine" : id;
+}
+
+nlohmann::json environment_block(const std::filesystem::path& source_dir) {
+  utsname system{};
+  ::uname(&system);
+  const std::string git = "git -C " + shell_quote(source_dir.string());
+  const std::string commit = command_output(git + " rev-parse --verify -q HEAD 2>/dev/null");
+  const std::string changes = command_output(git + " status --porcelain --untracked-files=no 2>/dev/null");
+  return {
+      {"machine_id", machine_id()},
+      {"hostname", hostname()},
+      {"kernel", std::string(system.sysname) + " " + system.release + " " + system.machine},
+      {"cpu_model", cpu_model()},
+      {"cpu_count", ::sysconf(_SC_NPROCESSORS_ONLN)},
+      {"mem_total_bytes", read_meminfo_bytes("MemTotal").value_or(0)},
+      {"page_size_bytes", ::sysconf(_SC_PAGESIZE)},
+      {"compiler", build_info::compiler},
+      {"cxx_flags", build_info::cxx_flags},
+      {"build_type", build_info::build_type},
+      {"python_executable", build_info::python_executable},
+      {"python_version", build_info::python_version},
+      {"numpy_version", build_info::numpy_version},
+      {"pybind11_version", build_info::pybind11_version},
+      {"git_commit", commit.empty() ? nlohmann::json(nullptr) : nlohmann::json(commit)},
+      {"git_dirty", !changes.empty()},
+      {"oomlab_version", build_info::version},
+  };
+}
+
+nlohmann::json machine_capabilities() {
+  std::string cgroup_version;
+  if (exists("/sys/fs/cgroup/cgroup.controllers")) {
+    cgroup_version = "v2";
+  } else if (exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+    cgroup_version = "v1";
+  }
+  const std::string v2_controllers = first_line_of("/sys/fs/cgroup/cgroup.controllers");
+  const bool memory_cgroup = cgroup_version == "v1" || v2_controllers.find("memory") != std::string::npos;
+  const bool io_throttling = exists("/sys/fs/cgroup/blkio/blkio.throttle.read_iops_device") ||
+                             v2_controllers.find("io") != std::string::npos;
+  nlohmann::json swap_devices = nlohmann::json::array();
+  std::ifstream swaps("/proc/swaps");
+  std::string line;
+  std::getline(swaps, line);  // header
+  while (std::getline(swaps, line)) {
+    std::istringstream fields(line);
+    std::string device;
+    fields >> device;
+    if (!device.empty()) swap_devices.push_back(device);
+  }
+  return {
+      {"is_root", ::geteuid() == 0},
+      {"cgroup", cgroup_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(cgroup_version)},
+      {"memory_cgroup", memory_cgroup},
+      {"io_throttling", io_throttling},
+      {"swap_devices", swap_devices},
+      {"swapon", exists("/sbin/swapon") || exists("/usr/sbin/swapon")},
+      {"zram", exists("/dev/zram0") || exists("/sys/class/zram-control")},
+      {"loop_devices", exists("/dev/loop-control")},
+      {"mem_total_bytes", read_meminfo_bytes("MemTotal").value_or(0)},
+      {"swap_total_bytes", read_meminfo_bytes("SwapTotal").value_or(0)},
+  };
+}
+
+}  // namespace oomlab

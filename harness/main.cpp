@@ -1,0 +1,187 @@
+// The oomlab command line: list, run, env, cleanup (and the hidden verbs a measurement child runs).
+// Bad usage exits with 2 and names the valid choices; see suite_runner.hpp for 0 and 1.
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "catalog.hpp"
+#include "child_process.hpp"
+#include "cleanup.hpp"
+#include "environment.hpp"
+#include "measurement_child.hpp"
+#include "suite_runner.hpp"
+
+namespace {
+
+// Compiled into each executable: the real CLI finds experiments/, the test CLI its fixtures.
+const std::filesystem::path kDefaultExperimentsDir = OOMLAB_EXPERIMENTS_DIR;
+
+std::filesystem::path default_results_root() {
+  if (const char* from_environment = std::getenv("OOMLAB_RESULTS_DIR"); from_environment && *from_environment) {
+    return from_environment;
+  }
+  return std::filesystem::path(OOMLAB_SOURCE_DIR) / "results";
+}
+
+std::string join_sizes(const std::vector<std::int64_t>& sizes) {
+  std::string text;
+  for (const std::int64_t size : sizes) text += (text.empty() ? "" : ",") + std::to_string(size);
+  return text;
+}
+
+nlohmann::json experiment_listing(const oomlab::Experiment& experiment) {
+  nlohmann::json variants;
+  for (const std::string& lang : oomlab::kLanguages) {
+    variants[lang] = nlohmann::json::array();
+    for (const auto& variant : experiment.variants(lang)) variants[lang].push_back({{"name", variant.name}, {"doc", variant.doc}});
+  }
+  nlohmann::json listing = {{"name", experiment.name},         {"title", experiment.title},
+                            {"size_unit", experiment.size_unit}, {"sizes", experiment.sizes_by_scale},
+                            {"variants", variants}};
+  if (!experiment.python_error.empty()) listing["python_error"] = experiment.python_error;
+  return listing;
+}
+
+int list_command(const std::filesystem::path& experiments_dir, bool as_json) {
+  auto experiments = oomlab::discover_experiments(experiments_dir);
+  nlohmann::json listing = nlohmann::json::array();
+  for (auto& experiment : experiments) {
+    oomlab::list_python_variants(experiment);
+    listing.push_back(experiment_listing(experiment));
+  }
+  if (as_json) {
+    std::cout << listing.dump(2) << std::endl;
+    return 0;
+  }
+  for (const auto& experiment : experiments) {
+    std::cout << experiment.name << ": " << experiment.title << "\n";
+    for (const std::string& lang : oomlab::kLanguages) {
+      std::cout << "  " << lang << ":";
+      for (const auto& variant : experiment.variants(lang)) std::cout << " " << variant.name;
+      std::cout << "\n";
+    }
+    if (!experiment.python_error.empty()) std::cout << "  py: experiment.py does not import (run it to see why)\n";
+    for (const auto& [scale, sizes] : experiment.sizes_by_scale) {
+      std::cout << "  " << scale << " sizes (" << experiment.size_unit << "): " << join_sizes(sizes) << "\n";
+    }
+  }
+  return 0;
+}
+
+int env_command(bool as_json) {
+  nlohmann::json env = {{"build", oomlab::environment_block(OOMLAB_SOURCE_DIR)},
+                        {"capabilities", oomlab::machine_capabilities()}};
+  int exit_code = 0;
+  const std::string described = oomlab::capture_child_stdout({"__describe"}, exit_code);
+  const auto interpreter = nlohmann::json::parse(described, nullptr, false);
+  env["embedded_python"] = interpreter.is_object() ? interpreter.value("interpreter", nlohmann::json(nullptr)) : nullptr;
+  if (as_json) {
+    std::cout << env.dump(2) << std::endl;
+    return 0;
+  }
+  for (const auto& [section, fields] : env.items()) {
+    std::cout << section << ":\n";
+    if (!fields.is_object()) {
+      std::cout << "  (unavailable)\n";
+      continue;
+    }
+    for (const auto& [key, value] : fields.items()) std::cout << "  " << key << ": " << value.dump() << "\n";
+  }
+  return 0;
+}
+
+int cleanup_command() {
+  const oomlab::CleanupReport report = oomlab::cleanup_leftovers();
+  for (const auto& removed : report.removed) std::cout << "removed " << removed << "\n";
+  for (const auto& failed : report.failed) std::cerr << "could not remove " << failed << "\n";
+  if (report.removed.empty() && report.failed.empty()) std::cout << "nothing of oomlab's to clean up\n";
+  return report.failed.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"oomlab: what to do when Python runs out of memory, measured in Python and C++"};
+  app.require_subcommand(1);
+  std::filesystem::path experiments_dir = kDefaultExperimentsDir;
+  app.add_option("--experiments-dir", experiments_dir, "Folder of experiments (default: the source tree's)")
+      ->check(CLI::ExistingDirectory);
+
+  bool as_json = false;
+  CLI::App* list = app.add_subcommand("list", "List experiments, their variants per language and sizes per scale");
+  list->add_flag("--json", as_json, "Print JSON");
+
+  oomlab::RunOptions run_options;
+  run_options.results_root = default_results_root();
+  run_options.source_dir = OOMLAB_SOURCE_DIR;
+  std::int64_t size = 0;
+  int repeats = 0;
+  double timeout_seconds = 0;
+  CLI::App* run = app.add_subcommand("run", "Measure experiments, each measurement in a fresh child process");
+  run->add_option("experiments", run_options.experiments, "Experiments to run (see `oomlab list`), or all")->required();
+  run->add_option("--lang", run_options.languages, "Languages: py,cpp (default both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(oomlab::kLanguages));
+  run->add_option("--variant", run_options.variants, "Variants, comma-separated (default all, noop included)")
+      ->delimiter(',');
+  auto* size_option = run->add_option("--size", size, "One size, overriding the scale's sizes")
+                          ->check(CLI::PositiveNumber);
+  run->add_option("--scale", run_options.scale, "Scale: quick, default or large")
+      ->check(CLI::IsMember(oomlab::kScales))
+      ->excludes(size_option);
+  run->add_option("--repeat", repeats, "Measurements per point (default 3; 1 at quick scale)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--timeout", timeout_seconds, "Time cap per measurement in seconds (default: the experiment's)")
+      ->check(CLI::PositiveNumber);
+  run->add_option("--results", run_options.results_root, "Results root: records go to DIR/<machine-id>/<experiment>.jsonl");
+  run->add_flag("--json", run_options.json_output, "Also print each record on stdout, one JSON line each");
+
+  CLI::App* env = app.add_subcommand("env", "What this machine allows: root, cgroups, swap, zram, io throttling; the build");
+  env->add_flag("--json", as_json, "Print JSON");
+
+  CLI::App* cleanup = app.add_subcommand("cleanup", "Remove swap, loop devices and cgroups that oomlab created");
+
+  // Hidden verbs, run by oomlab itself in its child processes.
+  oomlab::MeasurementRequest request;
+  CLI::App* child = app.add_subcommand("__child", "")->group("");
+  child->add_option("--experiment-dir", request.experiment_dir)->required();
+  child->add_option("--experiment", request.experiment)->required();
+  child->add_option("--variant", request.variant)->required();
+  child->add_option("--lang", request.lang)->required()->check(CLI::IsMember(oomlab::kLanguages));
+  child->add_option("--size", request.size)->required();
+  std::optional<std::filesystem::path> describe_dir;
+  CLI::App* describe = app.add_subcommand("__describe", "")->group("");
+  describe->add_option("--experiment-dir", describe_dir);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int cli_exit = app.exit(error);
+    return cli_exit == 0 ? 0 : 2;  // --help is success; every parse error is bad usage
+  }
+
+  try {
+    if (*list) return list_command(experiments_dir, as_json);
+    if (*env) return env_command(as_json);
+    if (*cleanup) return cleanup_command();
+    if (*child) return oomlab::run_measurement_child(request, 3);
+    if (*describe) return oomlab::run_describe_child(describe_dir);
+    if (*run) {
+      run_options.experiments_dir = experiments_dir;
+      if (*size_option) run_options.size = size;
+      if (repeats > 0) run_options.repeats = repeats;
+      if (timeout_seconds > 0) run_options.timeout_seconds = timeout_seconds;
+      return oomlab::run_suite(run_options);
+    }
+  } catch (const oomlab::UsageError& error) {
+    std::cerr << "oomlab: " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "oomlab: " << error.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

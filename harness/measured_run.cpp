@@ -1,0 +1,81 @@
+// Implementation of the measured phase: the kernel's high-water mark, reset and read back.
+#include "measured_run.hpp"
+
+#include <sys/resource.h>
+
+#include <stdexcept>
+
+#include "proc_memory.hpp"
+
+namespace oomlab {
+namespace {
+
+std::uint64_t current_rss_bytes() {
+  const auto memory = read_status_memory();
+  if (!memory) throw std::runtime_error("cannot read /proc/self/status");
+  return memory->rss_bytes;
+}
+
+void read_fault_counts(long& minor_faults, long& major_faults) {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  minor_faults = usage.ru_minflt;
+  major_faults = usage.ru_majflt;
+}
+
+}  // namespace
+
+double monotonic_seconds(std::chrono::steady_clock::time_point time) {
+  return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+MeasuredRun::MeasuredRun(std::int64_t size) : size_(size) {}
+
+void MeasuredRun::start() {
+  stopped_ = false;
+  reset_peak_rss();
+  rss_start_bytes_ = current_rss_bytes();
+  read_fault_counts(minor_faults_at_start_, major_faults_at_start_);
+  start_time_ = std::chrono::steady_clock::now();
+}
+
+void MeasuredRun::stop() {
+  if (stopped_) return;
+  end_time_ = std::chrono::steady_clock::now();
+  const auto memory = read_status_memory();
+  if (!memory) throw std::runtime_error("cannot read /proc/self/status");
+  peak_rss_bytes_ = memory->hwm_bytes;
+  rss_end_bytes_ = memory->rss_bytes;
+  long minor_faults = 0, major_faults = 0;
+  read_fault_counts(minor_faults, major_faults);
+  minor_faults_in_run_ = minor_faults - minor_faults_at_start_;
+  major_faults_in_run_ = major_faults - major_faults_at_start_;
+  stopped_ = true;
+}
+
+void MeasuredRun::add_metric(const std::string& name, double value) { metrics_[name] = value; }
+
+void MeasuredRun::note_rss(const std::string& label) {
+  add_metric("rss_" + label + "_bytes", static_cast<double>(current_rss_bytes()));
+}
+
+nlohmann::json MeasuredRun::result() const {
+  if (!stopped_) throw std::logic_error("MeasuredRun::result() before stop()");
+  // VmHWM can only lag the RSS read at start by the pages touched in between, never fall below.
+  const std::uint64_t peak_delta_bytes =
+      peak_rss_bytes_ > rss_start_bytes_ ? peak_rss_bytes_ - rss_start_bytes_ : 0;
+  return {
+      {"rss_start_bytes", rss_start_bytes_},
+      {"peak_rss_bytes", peak_rss_bytes_},
+      {"peak_delta_bytes", peak_delta_bytes},
+      {"rss_end_bytes", rss_end_bytes_},
+      {"wall_seconds", std::chrono::duration<double>(end_time_ - start_time_).count()},
+      {"run_start_monotonic_seconds", monotonic_seconds(start_time_)},
+      {"run_end_monotonic_seconds", monotonic_seconds(end_time_)},
+      {"run_minor_faults", minor_faults_in_run_},
+      {"run_major_faults", major_faults_in_run_},
+      {"metrics", metrics_},
+  };
+}
+
+}  // namespace oomlab

@@ -1,0 +1,71 @@
+// The measured phase of one variant, as seen from inside the child process.
+//
+// Protocol: the harness calls start() just before a variant runs and stop() just after it
+// returns. A variant that must build inputs first (inputs that are not part of its lesson) calls
+// start() again once they are ready: start() resets the high-water mark and the clock, so the
+// setup's own peak is left out. The peak is read from the kernel (VmHWM), so it sees every byte
+// that was resident, whoever allocated it: Python objects, NumPy buffers, C++ heap, stacks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace oomlab {
+
+class MeasuredRun {
+ public:
+  // `size` is the experiment's size parameter (elements, MiB, ... as its experiment.json says).
+  explicit MeasuredRun(std::int64_t size);
+
+  std::int64_t size() const { return size_; }
+
+  // (Re)starts the measured phase: resets VmHWM to the current RSS, notes that RSS and the clock.
+  void start();
+
+  // Ends the measured phase: reads VmHWM, the RSS now, the clock and the fault counters.
+  // Calling it again has no effect; the harness calls it after the variant returns.
+  void stop();
+  bool stopped() const { return stopped_; }
+
+  // An extra named figure of this run, stored in the record's `metrics` (for example a
+  // compression ratio). Names carry their unit: `ratio`, `_bytes`, `_seconds`.
+  void add_metric(const std::string& name, double value);
+
+  // Notes the RSS at this moment as the metric `rss_<label>_bytes` (e.g. the RSS after a `del`).
+  void note_rss(const std::string& label);
+
+  // The figures of the measured phase, in record field names:
+  // rss_start_bytes, peak_rss_bytes, peak_delta_bytes, rss_end_bytes, wall_seconds,
+  // run_start_monotonic_seconds, run_end_monotonic_seconds, run_minor_faults, run_major_faults, metrics.
+  // REQUIRES: stop() was called.
+  nlohmann::json result() const;
+
+ private:
+  std::int64_t size_;
+  bool stopped_ = false;
+  std::uint64_t rss_start_bytes_ = 0;
+  std::uint64_t peak_rss_bytes_ = 0;
+  std::uint64_t rss_end_bytes_ = 0;
+  std::chrono::steady_clock::time_point start_time_{};
+  std::chrono::steady_clock::time_point end_time_{};
+  long minor_faults_at_start_ = 0;
+  long major_faults_at_start_ = 0;
+  long minor_faults_in_run_ = 0;
+  long major_faults_in_run_ = 0;
+  std::map<std::string, double> metrics_;
+};
+
+// Tells the compiler that the memory behind `pointer` is read, so that a buffer allocated and
+// written only to be measured is not optimised away (compilers may drop a new/delete pair, or
+// stores into memory that is freed unread).
+inline void keep_alive(const void* pointer) { asm volatile("" : : "r"(pointer) : "memory"); }
+
+// Seconds on the monotonic clock, which parent and child share; the parent uses it to place the
+// measured phase on the RSS timeline it samples.
+double monotonic_seconds(std::chrono::steady_clock::time_point time);
+
+}  // namespace oomlab

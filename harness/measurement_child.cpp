@@ -1,0 +1,95 @@
+// The child's side of a measurement: start the phase, run the variant, stop, report.
+#include "measurement_child.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "embedded_python.hpp"
+#include "measured_run.hpp"
+#include "variant_registry.hpp"
+
+namespace oomlab {
+namespace {
+
+bool write_all(int fd, const std::string& text) {
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t count = ::write(fd, text.data() + written, text.size() - written);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) return false;
+    written += static_cast<std::size_t>(count);
+  }
+  return true;
+}
+
+void run_cpp_variant(const MeasurementRequest& request, MeasuredRun& run) {
+  const CppVariant* variant = find_cpp_variant(request.experiment, request.variant);
+  if (variant == nullptr && request.variant != "noop") {
+    throw std::runtime_error("no C++ variant " + request.experiment + "/" + request.variant);
+  }
+  run.start();
+  if (variant != nullptr) variant->function(run);
+  run.stop();
+}
+
+void run_python_variant(const MeasurementRequest& request, MeasuredRun& run, nlohmann::json& report) {
+  EmbeddedPython python;
+  python.load_experiment(request.experiment_dir);
+  report["interpreter"] = python.describe_interpreter();
+  run.start();
+  python.call_variant(request.variant, run);
+  run.stop();
+}
+
+}  // namespace
+
+int run_measurement_child(const MeasurementRequest& request, int report_fd) {
+  // Grandchildren (multiprocessing workers) must not hold the report pipe open.
+  ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
+  MeasuredRun run(request.size);
+  nlohmann::json report;
+  try {
+    if (request.lang == "cpp") {
+      run_cpp_variant(request, run);
+    } else {
+      run_python_variant(request, run, report);
+    }
+    report.update(run.result());
+    report["outcome"] = "ok";
+  } catch (const PythonVariantError& error) {
+    report["outcome"] = "error";
+    report["reason"] = error.what();
+    report["traceback"] = error.traceback;
+  } catch (const std::exception& error) {
+    report["outcome"] = "error";
+    report["reason"] = error.what();
+  }
+  const bool sent = write_all(report_fd, report.dump() + "\n");
+  ::close(report_fd);
+  return sent ? 0 : 3;
+}
+
+int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir) {
+  nlohmann::json description;
+  try {
+    EmbeddedPython python;
+    description["interpreter"] = python.describe_interpreter();
+    if (experiment_dir) {
+      python.load_experiment(*experiment_dir);
+      description["variants"] = python.variants();
+    }
+  } catch (const PythonVariantError& error) {
+    description["error"] = error.what();
+    description["traceback"] = error.traceback;
+  } catch (const std::exception& error) {
+    description["error"] = error.what();
+  }
+  std::cout << description.dump() << std::endl;
+  return 0;
+}
+
+}  // namespace oomlab

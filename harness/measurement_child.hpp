@@ -1,0 +1,31 @@
+// What runs inside a fresh child process: one variant, measured, with the result sent back to the
+// parent through a pipe. The parent execs `oomlab __child ...` for this, so every measurement
+// starts from a clean address space.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace oomlab {
+
+struct MeasurementRequest {
+  std::filesystem::path experiment_dir;
+  std::string experiment;
+  std::string variant;
+  std::string lang;  // "py" or "cpp"
+  std::int64_t size = 0;
+};
+
+// Runs the variant between MeasuredRun::start() and stop(), and writes one JSON object to
+// `report_fd`: the figures of the measured phase and {"outcome": "ok"}, or {"outcome": "error",
+// "reason", "traceback"}. Returns the process exit code (0 when a report was written).
+int run_measurement_child(const MeasurementRequest& request, int report_fd);
+
+// Starts the embedded interpreter and prints one JSON object on stdout: {"interpreter": {...}} and,
+// given an experiment folder, {"variants": [...]} or {"error", "traceback"} if experiment.py fails
+// to import. Returns 0 when the JSON was printed.
+int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir);
+
+}  // namespace oomlab

@@ -1,0 +1,39 @@
+// Atomic appends of record lines.
+#include "records.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace oomlab {
+
+std::filesystem::path record_file(const std::filesystem::path& results_root, const std::string& machine_id,
+                                  const std::string& experiment) {
+  return results_root / machine_id / (experiment + ".jsonl");
+}
+
+void append_record(const std::filesystem::path& file, const nlohmann::json& record) {
+  std::filesystem::create_directories(file.parent_path());
+  const std::string line = record.dump() + "\n";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot open " + file.string() + ": " + std::strerror(errno));
+  ::flock(fd, LOCK_EX);
+  const ssize_t written = ::write(fd, line.data(), line.size());
+  const int saved_errno = errno;
+  if (written >= 0 && static_cast<std::size_t>(written) != line.size()) {
+    // A short write (disk full) would leave half a line: cut it off again.
+    ::ftruncate(fd, ::lseek(fd, 0, SEEK_END) - written);
+  }
+  ::flock(fd, LOCK_UN);
+  ::close(fd);
+  if (written < 0 || static_cast<std::size_t>(written) != line.size()) {
+    throw std::runtime_error("cannot append to " + file.string() + ": " +
+                             (written < 0 ? std::strerror(saved_errno) : "short write"));
+  }
+}
+
+}  // namespace oomlab

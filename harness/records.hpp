@@ -1,0 +1,23 @@
+// Result records: one JSON object per measurement, one line each, appended to
+// results/<machine-id>/<experiment>.jsonl. The field names are a contract (see README, Records).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace oomlab {
+
+inline constexpr const char* kRecordSchema = "oomlab.record/1";
+
+// Appends `record` as one line. The line goes out in a single write() to a file opened with
+// O_APPEND, under an exclusive flock, so concurrent or interrupted runs never leave a broken or
+// interleaved line. Creates the folder if needed. Throws std::runtime_error on failure.
+void append_record(const std::filesystem::path& file, const nlohmann::json& record);
+
+// results/<machine-id>/<experiment>.jsonl under `results_root`.
+std::filesystem::path record_file(const std::filesystem::path& results_root, const std::string& machine_id,
+                                  const std::string& experiment);
+
+}  // namespace oomlab

@@ -1,0 +1,231 @@
+// The measurement plan, the progress lines and the records of `oomlab run`.
+#include "suite_runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "catalog.hpp"
+#include "child_process.hpp"
+#include "environment.hpp"
+#include "interrupt.hpp"
+#include "outcome.hpp"
+#include "records.hpp"
+
+namespace oomlab {
+namespace {
+
+struct Measurement {
+  const Experiment* experiment;
+  std::string lang;
+  const VariantInfo* variant;
+  std::int64_t size;
+  int repeat;   // 1-based
+  int repeats;
+};
+
+std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
+  std::string joined;
+  for (const std::string& item : items) joined += (joined.empty() ? "" : separator) + item;
+  return joined;
+}
+
+std::vector<std::string> variant_names(const Experiment& experiment, const std::string& lang) {
+  std::vector<std::string> names;
+  for (const VariantInfo& variant : experiment.variants(lang)) names.push_back(variant.name);
+  return names;
+}
+
+std::vector<Experiment*> select_experiments(std::vector<Experiment>& all, const std::vector<std::string>& wanted) {
+  std::vector<std::string> known;
+  for (const Experiment& experiment : all) known.push_back(experiment.name);
+  std::vector<Experiment*> selected;
+  for (const std::string& name : wanted) {
+    if (name == "all") {
+      for (Experiment& experiment : all) selected.push_back(&experiment);
+      continue;
+    }
+    auto found = std::find_if(all.begin(), all.end(), [&](const Experiment& e) { return e.name == name; });
+    if (found == all.end()) {
+      throw UsageError("unknown experiment '" + name + "'; valid: " + join(known) + " (or all)");
+    }
+    selected.push_back(&*found);
+  }
+  if (selected.empty()) throw UsageError("name at least one experiment; valid: " + join(known) + " (or all)");
+  return selected;
+}
+
+std::string iso_time_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+std::string mib_text(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f MiB", bytes / (1024.0 * 1024.0));
+  return text;
+}
+
+// The command that reproduces one measurement on its own.
+std::string reproduce_command(const Measurement& m) {
+  return "build/oomlab run " + m.experiment->name + " --lang " + m.lang + " --variant " + m.variant->name +
+         " --size " + std::to_string(m.size) + " --repeat 1";
+}
+
+double seconds_of(const timeval& time) { return time.tv_sec + time.tv_usec / 1e6; }
+
+nlohmann::json build_record(const Measurement& m, const std::string& scale, const ChildResult& child,
+                            const nlohmann::json& report, const Outcome& outcome, const nlohmann::json& env) {
+  nlohmann::json record = {
+      {"schema", kRecordSchema},
+      {"experiment", m.experiment->name},
+      {"variant", m.variant->name},
+      {"variant_doc", m.variant->doc},
+      {"lang", m.lang},
+      {"size", m.size},
+      {"size_unit", m.experiment->size_unit},
+      {"repeat", m.repeat},
+      {"repeats", m.repeats},
+      {"scale", scale},
+      {"outcome", outcome.outcome},
+      {"recorded_at", iso_time_now()},
+      {"command", reproduce_command(m)},
+  };
+  if (!outcome.reason.empty()) record["reason"] = outcome.reason;
+  if (report.is_object()) {
+    for (const char* field : {"rss_start_bytes", "peak_rss_bytes", "peak_delta_bytes", "rss_end_bytes",
+                              "wall_seconds", "run_minor_faults", "run_major_faults", "metrics",
+                              "traceback", "interpreter"}) {
+      if (report.contains(field)) record[field] = report.at(field);
+    }
+  }
+  if (child.spawn_error.empty()) {
+    record["child_wall_seconds"] = child.child_wall_seconds;
+    record["user_seconds"] = seconds_of(child.usage.ru_utime);
+    record["sys_seconds"] = seconds_of(child.usage.ru_stime);
+    record["major_faults"] = child.usage.ru_majflt;
+    record["minor_faults"] = child.usage.ru_minflt;
+    record["ru_maxrss_bytes"] = static_cast<std::int64_t>(child.usage.ru_maxrss) * 1024;  // KiB on Linux
+    record["sampler_cpu_fraction"] =
+        child.child_wall_seconds > 0 ? child.sampler_cpu_seconds / child.child_wall_seconds : 0.0;
+    record["timeline"] = child.timeline;
+  }
+  if (!child.exited && child.term_signal != 0) record["term_signal"] = child.term_signal;
+  record["env"] = env;
+  return record;
+}
+
+std::string progress_result(const nlohmann::json& record) {
+  const std::string outcome = record.at("outcome");
+  if (outcome != "ok") return outcome + ": " + record.value("reason", "");
+  char text[96];
+  std::snprintf(text, sizeof(text), "ok  peak +%s  %.3f s", mib_text(record.at("peak_delta_bytes").get<double>()).c_str(),
+                record.at("wall_seconds").get<double>());
+  return text;
+}
+
+}  // namespace
+
+int run_suite(const RunOptions& options) {
+  std::vector<Experiment> all = discover_experiments(options.experiments_dir);
+  const std::vector<Experiment*> selected = select_experiments(all, options.experiments);
+  const std::vector<std::string> languages = options.languages.empty() ? kLanguages : options.languages;
+  for (const std::string& lang : languages) {
+    if (std::find(kLanguages.begin(), kLanguages.end(), lang) == kLanguages.end()) {
+      throw UsageError("unknown language '" + lang + "'; valid: " + join(kLanguages));
+    }
+  }
+  const std::string scale = options.size ? "custom" : options.scale;
+  if (!options.size && std::find(kScales.begin(), kScales.end(), scale) == kScales.end()) {
+    throw UsageError("unknown scale '" + scale + "'; valid: " + join(kScales));
+  }
+  const int repeats = options.repeats.value_or(scale == "quick" ? 1 : 3);
+
+  // Plan everything first, so bad input fails before anything runs and progress can say [i/N].
+  std::vector<Measurement> plan;
+  std::vector<std::string> import_failures;
+  for (Experiment* experiment : selected) {
+    if (std::find(languages.begin(), languages.end(), "py") != languages.end()) list_python_variants(*experiment);
+    if (!experiment->python_error.empty()) import_failures.push_back(experiment->name);
+    for (const std::string& variant : options.variants) {
+      const bool known = std::any_of(languages.begin(), languages.end(),
+                                     [&](const std::string& lang) { return experiment->has_variant(lang, variant); });
+      if (!known) {
+        std::string valid;
+        for (const std::string& lang : languages) valid += "; " + lang + ": " + join(variant_names(*experiment, lang));
+        throw UsageError("experiment '" + experiment->name + "' has no variant '" + variant + "'" + valid);
+      }
+    }
+    const std::vector<std::int64_t> sizes =
+        options.size ? std::vector<std::int64_t>{*options.size} : experiment->sizes_by_scale.at(scale);
+    for (const std::int64_t size : sizes) {
+      for (const std::string& lang : languages) {
+        for (const VariantInfo& variant : experiment->variants(lang)) {
+          const bool wanted = options.variants.empty() ||
+                              std::find(options.variants.begin(), options.variants.end(), variant.name) != options.variants.end();
+          if (!wanted) continue;
+          for (int repeat = 1; repeat <= repeats; ++repeat) {
+            plan.push_back({experiment, lang, &variant, size, repeat, repeats});
+          }
+        }
+      }
+    }
+  }
+
+  install_interrupt_handlers();
+  const nlohmann::json env = environment_block(options.source_dir);
+  const std::string machine = env.at("machine_id");
+  int failures = 0;
+  for (const std::string& name : import_failures) {
+    const Experiment& experiment = **std::find_if(selected.begin(), selected.end(), [&](const Experiment* e) { return e->name == name; });
+    std::cerr << "error: " << name << "/experiment.py does not import; its Python variants cannot run:\n"
+              << experiment.python_error << "\n";
+    nlohmann::json record = {{"schema", kRecordSchema}, {"experiment", name}, {"variant", "experiment.py"},
+                             {"lang", "py"}, {"scale", scale}, {"outcome", "error"},
+                             {"reason", "experiment.py does not import"}, {"traceback", experiment.python_error},
+                             {"recorded_at", iso_time_now()}, {"env", env}};
+    append_record(record_file(options.results_root, machine, name), record);
+    ++failures;
+  }
+
+  for (std::size_t index = 0; index < plan.size(); ++index) {
+    const Measurement& m = plan[index];
+    if (interrupt_requested()) {
+      std::cerr << "oomlab: interrupted; " << index << " of " << plan.size() << " measurements were recorded\n";
+      return 128 + interrupt_signal();
+    }
+    std::cerr << "[" << index + 1 << "/" << plan.size() << "] " << m.experiment->name << " " << m.lang << " "
+              << m.variant->name << " n=" << m.size << " rep " << m.repeat << "/" << m.repeats << " … " << std::flush;
+    ChildLimits limits;
+    limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_seconds);
+    const ChildResult child = run_measured_child(
+        {"__child", "--experiment-dir", m.experiment->dir.string(), "--experiment", m.experiment->name, "--variant",
+         m.variant->name, "--lang", m.lang, "--size", std::to_string(m.size)},
+        limits);
+    if (child.interrupted) {
+      std::cerr << "interrupted\n"
+                << "oomlab: interrupted; " << index << " of " << plan.size()
+                << " measurements were recorded, the one under way was discarded\n";
+      return 128 + interrupt_signal();
+    }
+    const nlohmann::json report = nlohmann::json::parse(child.report_text, nullptr, false);
+    const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
+    const nlohmann::json record = build_record(m, scale, child, report, outcome, env);
+    append_record(record_file(options.results_root, machine, m.experiment->name), record);
+    if (options.json_output) std::cout << record.dump() << std::endl;
+    std::cerr << progress_result(record) << "\n";
+    if (outcome.outcome != "ok" && outcome.outcome != "skipped") ++failures;
+  }
+  std::cerr << "oomlab: " << plan.size() << " measurements, " << failures << " failed; records in "
+            << (options.results_root / machine).string() << "\n";
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace oomlab
