@@ -18,7 +18,10 @@ namespace oomlab {
 
 struct ChildLimits {
   double timeout_seconds = 600.0;
-  std::chrono::microseconds sample_interval{2000};
+  // The design asks for a sample at least every 5 ms at under 1% of the run's time. One timer
+  // wake-up costs the parent ~35-50 microseconds of CPU on a virtual machine, so 5 ms is both the
+  // most frequent and the cheapest interval that keeps both promises.
+  std::chrono::microseconds sample_interval{5000};
   std::size_t timeline_max_points = 2000;
 };
 

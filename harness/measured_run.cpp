@@ -69,6 +69,8 @@ nlohmann::json MeasuredRun::result() const {
       {"peak_rss_bytes", peak_rss_bytes_},
       {"peak_delta_bytes", peak_delta_bytes},
       {"rss_end_bytes", rss_end_bytes_},
+      // What stays resident when the phase ends; negative if the variant freed memory it had at start.
+      {"end_delta_bytes", static_cast<std::int64_t>(rss_end_bytes_) - static_cast<std::int64_t>(rss_start_bytes_)},
       {"wall_seconds", std::chrono::duration<double>(end_time_ - start_time_).count()},
       {"run_start_monotonic_seconds", monotonic_seconds(start_time_)},
       {"run_end_monotonic_seconds", monotonic_seconds(end_time_)},

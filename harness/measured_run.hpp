@@ -39,7 +39,7 @@ class MeasuredRun {
   void note_rss(const std::string& label);
 
   // The figures of the measured phase, in record field names:
-  // rss_start_bytes, peak_rss_bytes, peak_delta_bytes, rss_end_bytes, wall_seconds,
+  // rss_start_bytes, peak_rss_bytes, peak_delta_bytes, rss_end_bytes, end_delta_bytes, wall_seconds,
   // run_start_monotonic_seconds, run_end_monotonic_seconds, run_minor_faults, run_major_faults, metrics.
   // REQUIRES: stop() was called.
   nlohmann::json result() const;

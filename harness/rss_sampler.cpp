@@ -1,22 +1,38 @@
 // Sampling and peak-preserving thinning of the RSS timeline.
 #include "rss_sampler.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <string>
 
 #include "measured_run.hpp"
-#include "proc_memory.hpp"
 
 namespace oomlab {
 
 RssSampler::RssSampler(pid_t pid, std::chrono::steady_clock::time_point child_start)
-    : pid_(pid), child_start_(child_start) {}
+    : statm_fd_(::open(("/proc/" + std::to_string(pid) + "/statm").c_str(), O_RDONLY | O_CLOEXEC)),
+      child_start_(child_start) {}
+
+RssSampler::~RssSampler() {
+  if (statm_fd_ >= 0) ::close(statm_fd_);
+}
 
 void RssSampler::sample() {
+  if (statm_fd_ < 0) return;
   const auto now = std::chrono::steady_clock::now();
-  const auto rss_bytes = read_rss_bytes_fast(pid_);
-  if (!rss_bytes) return;
+  // statm is generated afresh on every read from offset 0.
+  char buffer[128];
+  const ssize_t length = ::pread(statm_fd_, buffer, sizeof(buffer) - 1, 0);
+  if (length <= 0) return;  // the process is gone
+  buffer[length] = '\0';
+  unsigned long long size_pages = 0, resident_pages = 0;
+  if (std::sscanf(buffer, "%llu %llu", &size_pages, &resident_pages) != 2) return;
+  static const std::uint64_t page_size_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   t_seconds_.push_back(std::chrono::duration<double>(now - child_start_).count());
-  rss_bytes_.push_back(*rss_bytes);
+  rss_bytes_.push_back(resident_pages * page_size_bytes);
 }
 
 double RssSampler::median_interval_seconds() const {

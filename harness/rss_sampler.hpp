@@ -15,6 +15,9 @@ namespace oomlab {
 class RssSampler {
  public:
   RssSampler(pid_t pid, std::chrono::steady_clock::time_point child_start);
+  ~RssSampler();
+  RssSampler(const RssSampler&) = delete;
+  RssSampler& operator=(const RssSampler&) = delete;
 
   // Takes one sample now; does nothing if the process is gone.
   void sample();
@@ -32,7 +35,7 @@ class RssSampler {
   double median_interval_seconds() const;
 
  private:
-  pid_t pid_;
+  int statm_fd_;  // kept open: each sample is one pread, not open + read + close
   std::chrono::steady_clock::time_point child_start_;
   std::vector<double> t_seconds_;
   std::vector<std::uint64_t> rss_bytes_;

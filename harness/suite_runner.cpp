@@ -100,7 +100,7 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
   };
   if (!outcome.reason.empty()) record["reason"] = outcome.reason;
   if (report.is_object()) {
-    for (const char* field : {"rss_start_bytes", "peak_rss_bytes", "peak_delta_bytes", "rss_end_bytes",
+    for (const char* field : {"rss_start_bytes", "peak_rss_bytes", "peak_delta_bytes", "rss_end_bytes", "end_delta_bytes",
                               "wall_seconds", "run_minor_faults", "run_major_faults", "metrics",
                               "traceback", "interpreter"}) {
       if (report.contains(field)) record[field] = report.at(field);

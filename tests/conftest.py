@@ -1,0 +1,51 @@
+# Shared set-up of the pytest suites: the repository on sys.path (for `import report.…`), the built
+# CLI, and one quick-scale run per experiment that every test of that experiment reads.
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+OOMLAB = Path(os.environ.get("OOMLAB_BINARY", REPO / "build" / "oomlab"))
+
+
+def run_oomlab(*arguments, check=True):
+    """Runs the CLI; returns the CompletedProcess (stdout and stderr as text)."""
+    if not OOMLAB.exists():
+        pytest.fail(f"{OOMLAB} is missing: build first (`make build`, or `make test`, which builds)")
+    completed = subprocess.run([str(OOMLAB), *map(str, arguments)], capture_output=True, text=True)
+    if check and completed.returncode != 0:
+        pytest.fail(f"oomlab {' '.join(map(str, arguments))} exited {completed.returncode}:\n{completed.stderr}")
+    return completed
+
+
+def read_records(results_dir):
+    return [json.loads(line) for path in sorted(Path(results_dir).rglob("*.jsonl"))
+            for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def oomlab():
+    """oomlab(*arguments, check=True) -> CompletedProcess of the built CLI."""
+    return run_oomlab
+
+
+@pytest.fixture(scope="session")
+def quick_records(tmp_path_factory):
+    """quick_records(experiment) -> the records of one quick-scale run of it (run once per session)."""
+    cache = {}
+
+    def records_of(experiment):
+        if experiment not in cache:
+            results_dir = tmp_path_factory.mktemp(f"results-{experiment}")
+            run_oomlab("run", experiment, "--scale", "quick", "--results", results_dir)
+            cache[experiment] = read_records(results_dir)
+        return cache[experiment]
+
+    return records_of

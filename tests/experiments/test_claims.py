@@ -1,0 +1,26 @@
+# Protects the claims as data: every entry of experiments/*/claims.json must hold at quick scale
+# (its measured ratio inside expected_range, with the tolerance its tolerance_reason states).
+# The verdict logic is report/claims.py, shared with the report, so the two cannot disagree.
+from pathlib import Path
+
+import pytest
+
+from report import claims
+
+EXPERIMENTS = Path(__file__).resolve().parents[2] / "experiments"
+ENTRIES = claims.load_claim_entries(EXPERIMENTS)
+
+
+def entry_id(entry):
+    return f"{entry['experiment']}-{entry['id']}-{entry['subject']['lang']}-{entry['subject']['variant']}-{entry['metric']}"
+
+
+def test_claim_entries_were_found():
+    assert len(ENTRIES) >= 5, f"claims.json files under {EXPERIMENTS} yielded only {len(ENTRIES)} entries"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=[entry_id(e) for e in ENTRIES])
+def test_claim_holds_at_quick_scale(entry, quick_records):
+    ok, ratio, message = claims.check_expected(entry, quick_records(entry["experiment"]))
+    assert ratio is not None, message  # a failed measurement is a failure, not a pass
+    assert ok, message
