@@ -1,0 +1,42 @@
+# Protects the lesson placeholders (report/placeholders.py): lessons quote numbers from results, never
+# hand-copied ones, so each `{{…}}` form must render the right number in the right unit, and an unknown or
+# unmeasured one must say "(not measured)" with a warning instead of crashing the report.
+from report.placeholders import NOT_MEASURED_TEXT, Filler
+from report_synthetic import make_record, repeats
+
+RECORDS = (repeats(variant="baseline", size=100_000, bytes_per_element=50.0)
+           + repeats(variant="baseline", size=2_000_000, bytes_per_element=40.3, spread=0.0)
+           + repeats(variant="remedy", size=2_000_000, bytes_per_element=8.06, spread=0.0)
+           + [make_record(variant="remedy", size=10_000_000, outcome="oom_killed")])
+
+
+def fill(text, records=RECORDS, verdicts=None):
+    warnings = []
+    filler = Filler("lists", records, verdicts or {"C7": "nuanced"}, warn=warnings.append)
+    return filler.fill(text), warnings
+
+
+def test_each_placeholder_form_renders_from_the_largest_ok_size():
+    text, warnings = fill("{{bytes_per_element py baseline}} | {{peak_delta py baseline}} | "
+                          "{{ratio peak_delta_bytes py remedy / py baseline}} | {{verdict C7}} | "
+                          "n={{ size py remedy }}")
+    assert text == "40.3 B | 76.9 MiB | 0.20× | nuanced | n=2,000,000"
+    assert warnings == []
+
+
+def test_unknown_or_unmeasured_placeholders_say_so_and_warn():
+    text, warnings = fill("a {{peak_delta cpp baseline}} b {{frobnicate x}} c {{ratio wall_seconds py}} "
+                          "d {{verdict C99}}")
+    assert text == f"a {NOT_MEASURED_TEXT} b {NOT_MEASURED_TEXT} c {NOT_MEASURED_TEXT} d {NOT_MEASURED_TEXT}"
+    assert len(warnings) == 4
+
+
+def test_placeholders_use_only_the_newest_commit():
+    old = repeats(variant="baseline", size=2_000_000, bytes_per_element=99.0, git_commit="old",
+                  recorded_at="2024-01-01T00:00:00+00:00")
+    text, _ = fill("{{bytes_per_element py baseline}}", records=RECORDS + old)
+    assert text == "40.3 B"
+
+
+def test_text_without_placeholders_is_unchanged():
+    assert fill("No {braces} here.")[0] == "No {braces} here."
