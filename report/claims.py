@@ -69,19 +69,25 @@ def is_cross_language(entry):
     return entry["subject"].get("lang") != entry["reference"].get("lang")
 
 
-def verdict_for_ratio(ratio, article_range, direction):
+# A ratio within 10% of 1 is no effect: allocator rounding and timing noise move figures that much,
+# so 0.95× does not count as "lower". An entry may set its own "no_effect_band".
+NO_EFFECT_BAND = 0.1
+
+
+def verdict_for_ratio(ratio, article_range, direction, no_effect_band=NO_EFFECT_BAND):
     """The verdict for one ratio.
 
-    inside article_range (bounds included) → confirmed; outside it but on the article's side of 1
-    (lower: ratio < 1, higher: ratio > 1) → nuanced; otherwise → wrong. direction "none" has no side,
-    so outside the range is wrong. No ratio → not measured.
+    inside article_range (bounds included) → confirmed; outside it but clearly on the article's side
+    of 1 (lower: ratio < 1 - no_effect_band, higher: ratio > 1 + no_effect_band) → nuanced;
+    otherwise → wrong. direction "none" has no side, so outside the range is wrong.
+    No ratio → not measured.
     """
     if ratio is None:
         return NOT_MEASURED
     low, high = article_range
     if low <= ratio <= high:
         return CONFIRMED
-    if (direction == "lower" and ratio < 1) or (direction == "higher" and ratio > 1):
+    if (direction == "lower" and ratio < 1 - no_effect_band) or (direction == "higher" and ratio > 1 + no_effect_band):
         return NUANCED
     return WRONG
 
@@ -144,7 +150,8 @@ def measure(entry, records):
 def evaluate(entry, records):
     """The ClaimResult of one entry: per-machine ratios and their combined verdict."""
     measurements, note = measure(entry, records)
-    verdicts = [verdict_for_ratio(m.ratio, entry["article_range"], entry.get("direction", "none"))
+    verdicts = [verdict_for_ratio(m.ratio, entry["article_range"], entry.get("direction", "none"),
+                                  entry.get("no_effect_band", NO_EFFECT_BAND))
                 for m in measurements]
     return ClaimResult(entry=entry, measurements=measurements, verdict=combine_verdicts(verdicts), note=note)
 

@@ -21,7 +21,8 @@ def two_variants(subject_bytes, reference_bytes, size=1_000_000, **kwargs):
     (20.0, "lower", claims.CONFIRMED),     # 0.50: inside [0.4, 0.6]
     (16.0, "lower", claims.CONFIRMED),     # 0.40: a bound is inside
     (8.0, "lower", claims.NUANCED),        # 0.20: lower than 1 but past the range
-    (36.0, "lower", claims.NUANCED),       # 0.90: lower, but less than the article says
+    (34.0, "lower", claims.NUANCED),       # 0.85: lower, but less than the article says
+    (38.0, "lower", claims.WRONG),         # 0.95: inside the no-effect band, so not "lower"
     (44.0, "lower", claims.WRONG),         # 1.10: the opposite direction
     (40.0, "lower", claims.WRONG),         # 1.00: no effect at all is not "lower"
     (44.0, "none", claims.WRONG),          # no side of 1 to be on
