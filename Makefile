@@ -29,6 +29,7 @@ test: build
 # The whole suite at $(SCALE) scale, then the report from its records.
 report: build
 	$(OOMLAB) run all --scale $(SCALE)
+	$(OOMLAB) bench --scale $(SCALE)
 	$(MAKE) report-only
 
 # Figures and pages from the records already in results/, without measuring anything.

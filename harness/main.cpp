@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "benchmarks.hpp"
 #include "catalog.hpp"
 #include "child_process.hpp"
 #include "cleanup.hpp"
@@ -139,6 +140,14 @@ int main(int argc, char** argv) {
   run->add_option("--results", run_options.results_root, "Results root: records go to DIR/<machine-id>/<experiment>.jsonl");
   run->add_flag("--json", run_options.json_output, "Also print each record on stdout, one JSON line each");
 
+  oomlab::BenchOptions bench_options;
+  bench_options.results_root = run_options.results_root;
+  CLI::App* bench = app.add_subcommand("bench", "Run the experiments' Google Benchmark programs; JSON beside the records");
+  bench->add_option("experiments", bench_options.experiments, "Experiments with a bench.cpp (default all)");
+  bench->add_option("--scale", bench_options.scale, "quick (short), default or large")->check(CLI::IsMember(oomlab::kScales));
+  bench->add_option("--filter", bench_options.filter, "Regex of benchmark names (--benchmark_filter)");
+  bench->add_option("--results", bench_options.results_root, "Results root (DIR/<machine-id>/<experiment>.benchmark.json)");
+
   CLI::App* env = app.add_subcommand("env", "What this machine allows: root, cgroups, swap, zram, io throttling; the build");
   env->add_flag("--json", as_json, "Print JSON");
 
@@ -166,6 +175,7 @@ int main(int argc, char** argv) {
   try {
     if (*list) return list_command(experiments_dir, as_json);
     if (*env) return env_command(as_json);
+    if (*bench) return oomlab::run_benchmarks(bench_options);
     if (*cleanup) return cleanup_command();
     if (*child) return oomlab::run_measurement_child(request, 3);
     if (*describe) return oomlab::run_describe_child(describe_dir);
