@@ -24,6 +24,7 @@ Experiment read_experiment(const std::filesystem::path& dir) {
     experiment.title = experiment.metadata.value("title", experiment.name);
     experiment.size_unit = experiment.metadata.value("size_unit", "elements");
     experiment.timeout_seconds = experiment.metadata.value("timeout_seconds", 600.0);
+    experiment.process_tree = experiment.metadata.value("process_tree", false);
     for (const std::string& scale : kScales) {
       experiment.sizes_by_scale[scale] =
           experiment.metadata.at("sizes").at(scale).get<std::vector<std::int64_t>>();

@@ -30,6 +30,9 @@ struct Experiment {
   std::string size_unit;    // "elements", "MiB", ...
   std::map<std::string, std::vector<std::int64_t>> sizes_by_scale;
   double timeout_seconds = 600.0;
+  // "process_tree": true — variants start processes: measure the whole tree (cgroup peak, RSS and
+  // PSS sums) rather than the child alone.
+  bool process_tree = false;
 
   bool has_python = false;             // experiment.py exists
   bool python_listed = false;          // list_python_variants() ran

@@ -12,6 +12,8 @@
 #include <csignal>
 #include <cstring>
 
+extern char** environ;
+
 #include "interrupt.hpp"
 #include "proc_memory.hpp"
 #include "rss_sampler.hpp"
@@ -28,8 +30,15 @@ double cpu_seconds_of_self() {
 }
 
 // In the forked child, before exec: a process group of its own, death with the parent, default
-// signal handling, and `pipe_fd` moved to `target_fd`. Only async-signal-safe calls here.
-[[noreturn]] void exec_self(const std::vector<std::string>& arguments, int pipe_fd, int target_fd) {
+// signal handling, the cgroups joined, and `pipe_fd` moved to `target_fd`. Everything it needs was
+// prepared before fork(), and only async-signal-safe calls are made here.
+struct ExecPlan {
+  std::vector<std::string> arguments;
+  std::vector<std::string> cgroup_procs_files;
+  std::vector<std::string> environment;
+};
+
+[[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
@@ -37,12 +46,32 @@ double cpu_seconds_of_self() {
     ::dup2(pipe_fd, target_fd);
     ::close(pipe_fd);
   }
+  for (const std::string& procs_file : plan.cgroup_procs_files) {
+    // "0" moves the writing process itself.
+    const int fd = ::open(procs_file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || ::write(fd, "0", 1) != 1) {
+      static const char kReport[] = "{\"outcome\":\"error\",\"reason\":\"the child could not join its cgroup\"}\n";
+      [[maybe_unused]] const ssize_t ignored = ::write(target_fd, kReport, sizeof(kReport) - 1);
+      ::_exit(125);
+    }
+    ::close(fd);
+  }
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>("oomlab"));
-  for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  for (const std::string& argument : plan.arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
-  ::execv("/proc/self/exe", argv.data());
+  std::vector<char*> envp;
+  for (const std::string& entry : plan.environment) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+  ::execve("/proc/self/exe", argv.data(), envp.data());
   ::_exit(127);
+}
+
+ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits& limits) {
+  ExecPlan plan{arguments, limits.cgroup_procs_files, {}};
+  for (char** entry = environ; *entry != nullptr; ++entry) plan.environment.emplace_back(*entry);
+  for (const std::string& entry : limits.extra_environment) plan.environment.push_back(entry);
+  return plan;
 }
 
 void drain(int fd, std::string& into) {
@@ -68,6 +97,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
     result.spawn_error = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
+  const ExecPlan plan = make_plan(arguments, limits);
   const auto oom_kills_before = read_vmstat_counter("oom_kill");
   const auto started_at = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
@@ -80,7 +110,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   if (pid == 0) {
     ::close(pipe_fds[0]);
     // dup2 clears FD_CLOEXEC on the copy, so the report pipe survives the exec as fd 3.
-    exec_self(arguments, pipe_fds[1], kReportFd);
+    exec_self(plan, pipe_fds[1], kReportFd);
   }
   // From here on the parent's CPU time is the watching (sampling, polling), not the fork itself.
   const double parent_cpu_before = cpu_seconds_of_self();
@@ -88,7 +118,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
 
-  RssSampler sampler(pid, started_at);
+  RssSampler sampler(pid, started_at, limits.sampler);
   const auto deadline = started_at + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                          std::chrono::duration<double>(limits.timeout_seconds));
   // One ppoll per sample both waits and watches: it returns early when the child exits (its pidfd
@@ -152,11 +182,13 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
     run_end = report.value("run_end_monotonic_seconds", 0.0);
   }
   result.timeline = sampler.timeline(limits.timeline_max_points, run_start, run_end);
+  result.tree_peaks = sampler.tree_peaks();
   result.sample_count = sampler.sample_count();
   return result;
 }
 
 std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code) {
+  const ExecPlan plan = make_plan(arguments, ChildLimits{});
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     exit_code = -1;
@@ -171,7 +203,7 @@ std::string capture_child_stdout(const std::vector<std::string>& arguments, int&
   }
   if (pid == 0) {
     ::close(pipe_fds[0]);
-    exec_self(arguments, pipe_fds[1], STDOUT_FILENO);
+    exec_self(plan, pipe_fds[1], STDOUT_FILENO);
   }
   ::close(pipe_fds[1]);
   std::string output;

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "rss_sampler.hpp"
+
 namespace oomlab {
 
 struct ChildLimits {
@@ -23,6 +25,9 @@ struct ChildLimits {
   // most frequent and the cheapest interval that keeps both promises.
   std::chrono::microseconds sample_interval{5000};
   std::size_t timeline_max_points = 2000;
+  SamplerOptions sampler;                      // one process, or the whole tree
+  std::vector<std::string> cgroup_procs_files; // the child joins these cgroups before exec
+  std::vector<std::string> extra_environment;  // "NAME=value" entries added to the child's environment
 };
 
 struct ChildResult {
@@ -37,7 +42,8 @@ struct ChildResult {
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
   double sampler_cpu_seconds = 0; // the parent's CPU time while it watched: the sampler's cost
   std::string report_text;        // what the child wrote to its report pipe
-  nlohmann::json timeline;        // see RssSampler::timeline; run phase marks filled by the caller
+  nlohmann::json timeline;        // see RssSampler::timeline
+  nlohmann::json tree_peaks;      // see RssSampler::tree_peaks (empty for one process)
   std::size_t sample_count = 0;
 };
 

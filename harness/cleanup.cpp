@@ -21,17 +21,36 @@ namespace {
 
 bool has_marker(const std::string& text) { return text.find(kResourceMarker) != std::string::npos; }
 
-void collect_marked_cgroups(const fs::path& dir, std::vector<std::string>& found) {
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(dir, error)) {
-    if (!entry.is_directory(error)) continue;
-    if (has_marker(entry.path().filename().string())) {
-      found.push_back(entry.path().string());
-    } else if (dir == "/sys/fs/cgroup") {
-      // v1 controllers are one level down (/sys/fs/cgroup/memory/oomlab-...).
-      collect_marked_cgroups(entry.path(), found);
+// The cgroup this process runs in, in each hierarchy: oomlab makes its cgroups right below it.
+std::vector<fs::path> own_cgroup_dirs() {
+  std::vector<fs::path> dirs;
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find(':');
+    const auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    const std::string path = line.substr(second + 1);
+    if (controllers.empty()) {
+      dirs.push_back(fs::path("/sys/fs/cgroup") / path.substr(1));
+    } else if (controllers == "memory" || controllers == "blkio") {
+      dirs.push_back(fs::path("/sys/fs/cgroup") / controllers / path.substr(1));
     }
   }
+  return dirs;
+}
+
+// `oomlab-<pid>-<n>`: left over only if process <pid> is no longer an oomlab (a live run owns it).
+bool owner_is_gone(const std::string& name) {
+  const auto first_dash = name.find('-');
+  const auto second_dash = name.find('-', first_dash + 1);
+  if (first_dash == std::string::npos || second_dash == std::string::npos) return true;
+  const std::string pid = name.substr(first_dash + 1, second_dash - first_dash - 1);
+  std::error_code error;
+  const fs::path executable = fs::read_symlink("/proc/" + pid + "/exe", error);
+  return error || executable.filename().string().find(kResourceMarker) == std::string::npos ||
+         pid == std::to_string(::getpid());
 }
 
 bool swapoff_with_retry(const std::string& device, std::string& why) {
@@ -101,7 +120,15 @@ std::vector<std::string> marked_loop_devices() {
 
 std::vector<std::string> marked_cgroups() {
   std::vector<std::string> found;
-  collect_marked_cgroups("/sys/fs/cgroup", found);
+  for (const fs::path& dir : own_cgroup_dirs()) {
+    std::error_code error;
+    for (const auto& entry : fs::directory_iterator(dir, error)) {
+      const std::string name = entry.path().filename().string();
+      if (entry.is_directory(error) && name.rfind(std::string(kResourceMarker) + "-", 0) == 0 && owner_is_gone(name)) {
+        found.push_back(entry.path().string());
+      }
+    }
+  }
   return found;
 }
 

@@ -25,7 +25,8 @@ std::vector<std::string> marked_swap_devices();
 // Loop devices whose backing file contains the marker.
 std::vector<std::string> marked_loop_devices();
 
-// cgroup folders (v1: under each controller; v2: under the root) whose name contains the marker.
+// cgroups named oomlab-<pid>-<n> right below the cgroup this process runs in (memory and blkio on
+// v1, the unified tree on v2), whose creating oomlab process <pid> is gone.
 std::vector<std::string> marked_cgroups();
 
 }  // namespace oomlab

@@ -5,6 +5,7 @@
 
 #include <stdexcept>
 
+#include "cgroup.hpp"
 #include "proc_memory.hpp"
 
 namespace oomlab {
@@ -29,12 +30,16 @@ double monotonic_seconds(std::chrono::steady_clock::time_point time) {
   return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
-MeasuredRun::MeasuredRun(std::int64_t size) : size_(size) {}
+MeasuredRun::MeasuredRun(std::int64_t size) : size_(size), cgroup_(own_run_cgroup()) {}
 
 void MeasuredRun::start() {
   stopped_ = false;
   reset_peak_rss();
   rss_start_bytes_ = current_rss_bytes();
+  if (cgroup_) {
+    cgroup_peak_was_reset_ = reset_cgroup_peak(*cgroup_);
+    tree_start_bytes_ = cgroup_usage_bytes(*cgroup_).value_or(0);
+  }
   read_fault_counts(minor_faults_at_start_, major_faults_at_start_);
   start_time_ = std::chrono::steady_clock::now();
 }
@@ -48,6 +53,7 @@ void MeasuredRun::stop() {
   rss_end_bytes_ = memory->rss_bytes;
   long minor_faults = 0, major_faults = 0;
   read_fault_counts(minor_faults, major_faults);
+  if (cgroup_) tree_peak_bytes_ = cgroup_peak_bytes(*cgroup_).value_or(0);
   minor_faults_in_run_ = minor_faults - minor_faults_at_start_;
   major_faults_in_run_ = major_faults - major_faults_at_start_;
   stopped_ = true;
@@ -64,7 +70,7 @@ nlohmann::json MeasuredRun::result() const {
   // VmHWM can only lag the RSS read at start by the pages touched in between, never fall below.
   const std::uint64_t peak_delta_bytes =
       peak_rss_bytes_ > rss_start_bytes_ ? peak_rss_bytes_ - rss_start_bytes_ : 0;
-  return {
+  nlohmann::json result = {
       {"rss_start_bytes", rss_start_bytes_},
       {"peak_rss_bytes", peak_rss_bytes_},
       {"peak_delta_bytes", peak_delta_bytes},
@@ -78,6 +84,14 @@ nlohmann::json MeasuredRun::result() const {
       {"run_major_faults", major_faults_in_run_},
       {"metrics", metrics_},
   };
+  if (cgroup_) {
+    // The cgroup charges each page once, however many processes map it: the true peak of the tree.
+    result["tree_start_bytes"] = tree_start_bytes_;
+    result["tree_peak_bytes"] = tree_peak_bytes_;
+    result["tree_peak_delta_bytes"] = tree_peak_bytes_ > tree_start_bytes_ ? tree_peak_bytes_ - tree_start_bytes_ : 0;
+    result["tree_peak_scope"] = cgroup_peak_was_reset_ ? "measured_phase" : "child_lifetime";
+  }
+  return result;
 }
 
 }  // namespace oomlab

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -40,7 +42,8 @@ class MeasuredRun {
 
   // The figures of the measured phase, in record field names:
   // rss_start_bytes, peak_rss_bytes, peak_delta_bytes, rss_end_bytes, end_delta_bytes, wall_seconds,
-  // run_start_monotonic_seconds, run_end_monotonic_seconds, run_minor_faults, run_major_faults, metrics.
+  // run_start_monotonic_seconds, run_end_monotonic_seconds, run_minor_faults, run_major_faults, metrics;
+  // in a cgroup also tree_start_bytes, tree_peak_bytes, tree_peak_delta_bytes, tree_peak_scope.
   // REQUIRES: stop() was called.
   nlohmann::json result() const;
 
@@ -57,6 +60,11 @@ class MeasuredRun {
   long minor_faults_in_run_ = 0;
   long major_faults_in_run_ = 0;
   std::map<std::string, double> metrics_;
+  // The run's cgroup, when the parent made one: the true peak of the whole process tree.
+  std::optional<std::filesystem::path> cgroup_;
+  bool cgroup_peak_was_reset_ = false;
+  std::uint64_t tree_start_bytes_ = 0;
+  std::uint64_t tree_peak_bytes_ = 0;
 };
 
 // Tells the compiler that the memory behind `pointer` is read, so that a buffer allocated and

@@ -70,6 +70,19 @@ std::optional<std::uint64_t> read_rss_bytes_fast(pid_t pid) {
   return resident_pages * page_size_bytes;
 }
 
+std::optional<SmapsRollup> read_smaps_rollup(pid_t pid) {
+  const auto text = slurp(proc_path(pid, "smaps_rollup"));
+  if (!text || text->empty()) return std::nullopt;
+  // The first line is the mapping range ("...[rollup]"); the fields follow one per line.
+  const std::string fields = text->substr(text->find('\n') + 1);
+  SmapsRollup rollup;
+  rollup.rss_bytes = find_kib_field(fields, "Rss").value_or(0);
+  rollup.pss_bytes = find_kib_field(fields, "Pss").value_or(0);
+  rollup.uss_bytes = find_kib_field(fields, "Private_Clean").value_or(0) + find_kib_field(fields, "Private_Dirty").value_or(0);
+  rollup.swap_bytes = find_kib_field(fields, "Swap").value_or(0);
+  return rollup;
+}
+
 void reset_peak_rss() {
   const int fd = ::open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
   if (fd < 0) {

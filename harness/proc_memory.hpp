@@ -24,6 +24,17 @@ std::optional<ProcStatusMemory> read_status_memory(pid_t pid = 0);
 // millisecond. Returns nothing if the process is gone.
 std::optional<std::uint64_t> read_rss_bytes_fast(pid_t pid);
 
+struct SmapsRollup {
+  std::uint64_t rss_bytes = 0;
+  std::uint64_t pss_bytes = 0;   // proportional: each shared page split between its sharers
+  std::uint64_t uss_bytes = 0;   // unique: Private_Clean + Private_Dirty
+  std::uint64_t swap_bytes = 0;
+};
+
+// /proc/<pid>/smaps_rollup. It walks the page tables, so it costs about a millisecond per GiB
+// resident: sample it sparingly. Returns nothing if the process is gone.
+std::optional<SmapsRollup> read_smaps_rollup(pid_t pid);
+
 // Resets this process's VmHWM to its current RSS (writes 5 to /proc/self/clear_refs, Linux >= 4.0).
 // Throws std::runtime_error if the kernel refuses: a peak measured without the reset would include
 // everything the process did before, and must not be reported as the peak of the measured phase.

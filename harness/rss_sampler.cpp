@@ -1,38 +1,158 @@
-// Sampling and peak-preserving thinning of the RSS timeline.
+// Sampling of one process or a whole tree, and peak-preserving thinning of the timeline.
 #include "rss_sampler.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
+#include <set>
 #include <string>
 
 #include "measured_run.hpp"
+#include "proc_memory.hpp"
 
 namespace oomlab {
+namespace {
 
-RssSampler::RssSampler(pid_t pid, std::chrono::steady_clock::time_point child_start)
-    : statm_fd_(::open(("/proc/" + std::to_string(pid) + "/statm").c_str(), O_RDONLY | O_CLOEXEC)),
-      child_start_(child_start) {}
+const std::uint64_t kPageSizeBytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+
+// How often the member list of a tree is refreshed, in ticks: new workers appear within this.
+constexpr std::size_t kMembershipRefreshTicks = 4;
+
+// smaps_rollup may take up to 1/kPssCostRatio of the time (about 1%), and runs at most every 25 ms.
+constexpr double kPssCostRatio = 100.0;
+constexpr std::chrono::milliseconds kPssMinInterval{25};
+
+int open_statm(pid_t pid) {
+  return ::open(("/proc/" + std::to_string(pid) + "/statm").c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+std::optional<std::uint64_t> pread_rss_bytes(int fd) {
+  char buffer[128];
+  const ssize_t length = ::pread(fd, buffer, sizeof(buffer) - 1, 0);  // statm regenerates at offset 0
+  if (length <= 0) return std::nullopt;
+  buffer[length] = '\0';
+  unsigned long long size_pages = 0, resident_pages = 0;
+  if (std::sscanf(buffer, "%llu %llu", &size_pages, &resident_pages) != 2) return std::nullopt;
+  return resident_pages * kPageSizeBytes;
+}
+
+// Members of process group `group`, by a scan of /proc/<pid>/stat (field 5 is the group).
+std::set<pid_t> process_group_members(pid_t group) {
+  std::set<pid_t> members;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return members;
+  while (const dirent* entry = ::readdir(proc)) {
+    const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // The command name in parentheses may hold spaces; the fields after ")" are plain.
+    const auto after_name = line.rfind(')');
+    if (after_name == std::string::npos) continue;
+    char state = 0;
+    int parent = 0, process_group = 0;
+    if (std::sscanf(line.c_str() + after_name + 1, " %c %d %d", &state, &parent, &process_group) == 3 &&
+        process_group == group) {
+      members.insert(pid);
+    }
+  }
+  ::closedir(proc);
+  return members;
+}
+
+template <class T>
+std::vector<std::size_t> peak_preserving_indices(const std::vector<T>& values, std::size_t max_points) {
+  std::vector<std::size_t> kept;
+  const std::size_t count = values.size();
+  const std::size_t bucket = std::max<std::size_t>(1, (count + max_points - 1) / std::max<std::size_t>(1, max_points));
+  for (std::size_t first = 0; first < count; first += bucket) {
+    const std::size_t last = std::min(count, first + bucket);
+    kept.push_back(static_cast<std::size_t>(std::max_element(values.begin() + first, values.begin() + last) - values.begin()));
+  }
+  return kept;
+}
+
+template <class T>
+std::vector<T> pick(const std::vector<T>& values, const std::vector<std::size_t>& indices) {
+  std::vector<T> picked;
+  picked.reserve(indices.size());
+  for (const std::size_t index : indices) picked.push_back(values[index]);
+  return picked;
+}
+
+}  // namespace
+
+RssSampler::RssSampler(pid_t root, std::chrono::steady_clock::time_point child_start, SamplerOptions options)
+    : root_(root), child_start_(child_start), options_(std::move(options)) {
+  const int fd = open_statm(root);
+  if (fd >= 0) statm_fds_[root] = fd;
+}
 
 RssSampler::~RssSampler() {
-  if (statm_fd_ >= 0) ::close(statm_fd_);
+  for (const auto& [pid, fd] : statm_fds_) ::close(fd);
+}
+
+void RssSampler::refresh_members() {
+  std::set<pid_t> members;
+  if (options_.cgroup) {
+    std::ifstream procs(*options_.cgroup / "cgroup.procs");
+    pid_t pid;
+    while (procs >> pid) members.insert(pid);
+  } else {
+    members = process_group_members(root_);
+  }
+  for (const pid_t pid : members) {
+    if (statm_fds_.count(pid)) continue;
+    const int fd = open_statm(pid);
+    if (fd >= 0) statm_fds_[pid] = fd;
+  }
 }
 
 void RssSampler::sample() {
-  if (statm_fd_ < 0) return;
   const auto now = std::chrono::steady_clock::now();
-  // statm is generated afresh on every read from offset 0.
-  char buffer[128];
-  const ssize_t length = ::pread(statm_fd_, buffer, sizeof(buffer) - 1, 0);
-  if (length <= 0) return;  // the process is gone
-  buffer[length] = '\0';
-  unsigned long long size_pages = 0, resident_pages = 0;
-  if (std::sscanf(buffer, "%llu %llu", &size_pages, &resident_pages) != 2) return;
-  static const std::uint64_t page_size_bytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  if (options_.whole_tree && ticks_++ % kMembershipRefreshTicks == 0) refresh_members();
+  std::uint64_t rss_sum_bytes = 0;
+  std::uint32_t alive = 0;
+  for (auto it = statm_fds_.begin(); it != statm_fds_.end();) {
+    const auto rss_bytes = pread_rss_bytes(it->second);
+    if (!rss_bytes) {  // the process is gone
+      ::close(it->second);
+      it = statm_fds_.erase(it);
+      continue;
+    }
+    rss_sum_bytes += *rss_bytes;
+    ++alive;
+    ++it;
+  }
+  if (alive == 0) return;
   t_seconds_.push_back(std::chrono::duration<double>(now - child_start_).count());
-  rss_bytes_.push_back(resident_pages * page_size_bytes);
+  rss_bytes_.push_back(rss_sum_bytes);
+  process_counts_.push_back(alive);
+  if (options_.whole_tree && now >= next_pss_at_) sample_pss(now);
+}
+
+void RssSampler::sample_pss(std::chrono::steady_clock::time_point now) {
+  std::uint64_t pss_sum_bytes = 0, uss_sum_bytes = 0;
+  for (const auto& [pid, fd] : statm_fds_) {
+    const auto rollup = read_smaps_rollup(pid);
+    if (!rollup) continue;
+    pss_sum_bytes += rollup->pss_bytes;
+    uss_sum_bytes += rollup->uss_bytes;
+    std::uint64_t& uss_peak = uss_peak_by_pid_[pid];
+    uss_peak = std::max(uss_peak, rollup->uss_bytes);
+  }
+  const auto done = std::chrono::steady_clock::now();
+  pss_t_seconds_.push_back(std::chrono::duration<double>(now - child_start_).count());
+  pss_sum_bytes_.push_back(pss_sum_bytes);
+  uss_sum_bytes_.push_back(uss_sum_bytes);
+  const auto cost = done - now;
+  next_pss_at_ = done + std::max<std::chrono::steady_clock::duration>(
+                            kPssMinInterval, std::chrono::duration_cast<std::chrono::steady_clock::duration>(cost * kPssCostRatio));
 }
 
 double RssSampler::median_interval_seconds() const {
@@ -46,27 +166,39 @@ double RssSampler::median_interval_seconds() const {
 
 nlohmann::json RssSampler::timeline(std::size_t max_points, double run_start_monotonic_seconds,
                                     double run_end_monotonic_seconds) const {
-  std::vector<double> kept_t;
-  std::vector<std::uint64_t> kept_rss;
-  const std::size_t count = t_seconds_.size();
-  const std::size_t bucket = std::max<std::size_t>(1, (count + max_points - 1) / std::max<std::size_t>(1, max_points));
-  for (std::size_t first = 0; first < count; first += bucket) {
-    const std::size_t last = std::min(count, first + bucket);
-    const auto highest = std::max_element(rss_bytes_.begin() + first, rss_bytes_.begin() + last);
-    kept_t.push_back(t_seconds_[highest - rss_bytes_.begin()]);
-    kept_rss.push_back(*highest);
-  }
+  const auto kept = peak_preserving_indices(rss_bytes_, max_points);
   const double child_start_seconds = monotonic_seconds(child_start_);
   nlohmann::json timeline = {
-      {"t_seconds", kept_t},
-      {"rss_bytes", kept_rss},
+      {"t_seconds", pick(t_seconds_, kept)},
+      {"rss_bytes", pick(rss_bytes_, kept)},
       {"sample_interval_seconds", median_interval_seconds()},
       {"run_start_seconds", nullptr},
       {"run_end_seconds", nullptr},
   };
   if (run_start_monotonic_seconds > 0) timeline["run_start_seconds"] = run_start_monotonic_seconds - child_start_seconds;
   if (run_end_monotonic_seconds > 0) timeline["run_end_seconds"] = run_end_monotonic_seconds - child_start_seconds;
+  if (options_.whole_tree) {
+    timeline["process_count"] = pick(process_counts_, kept);
+    const auto kept_pss = peak_preserving_indices(pss_sum_bytes_, max_points);
+    timeline["pss"] = {{"t_seconds", pick(pss_t_seconds_, kept_pss)},
+                       {"pss_sum_bytes", pick(pss_sum_bytes_, kept_pss)},
+                       {"uss_sum_bytes", pick(uss_sum_bytes_, kept_pss)}};
+  }
   return timeline;
+}
+
+nlohmann::json RssSampler::tree_peaks() const {
+  if (!options_.whole_tree) return nlohmann::json::object();
+  std::vector<std::uint64_t> uss_peaks;
+  for (const auto& [pid, bytes] : uss_peak_by_pid_) uss_peaks.push_back(bytes);
+  std::sort(uss_peaks.rbegin(), uss_peaks.rend());
+  const auto max_of = [](const auto& values) -> nlohmann::json {
+    return values.empty() ? nlohmann::json(nullptr) : nlohmann::json(*std::max_element(values.begin(), values.end()));
+  };
+  return {{"rss_sum_peak_bytes", max_of(rss_bytes_)},
+          {"pss_sum_peak_bytes", max_of(pss_sum_bytes_)},
+          {"uss_peak_bytes", uss_peaks},
+          {"max_process_count", max_of(process_counts_)}};
 }
 
 }  // namespace oomlab

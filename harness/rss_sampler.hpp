@@ -1,44 +1,78 @@
-// Memory over time: the parent samples the child's RSS every couple of milliseconds from
+// Memory over time: the parent samples the child's RSS every few milliseconds from
 // /proc/<pid>/statm, so the report can draw transient peaks that a single peak figure hides.
+//
+// For a process tree (multiprocessing) it follows every process of the tree: their RSS sum each
+// tick (what a task manager shows: shared pages counted once per process), and now and then their
+// PSS sum (shared pages split between sharers: the truth) and USS (private pages) per process, from
+// smaps_rollup. smaps_rollup walks page tables, so its cadence adapts to keep its cost near 1%.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace oomlab {
 
+struct SamplerOptions {
+  bool whole_tree = false;
+  // The run's cgroup, if any: its member list is the tree. Without one, the tree is the child's
+  // process group (the child leads a group of its own; multiprocessing workers stay in it).
+  std::optional<std::filesystem::path> cgroup;
+};
+
 class RssSampler {
  public:
-  RssSampler(pid_t pid, std::chrono::steady_clock::time_point child_start);
+  RssSampler(pid_t root, std::chrono::steady_clock::time_point child_start, SamplerOptions options = {});
   ~RssSampler();
   RssSampler(const RssSampler&) = delete;
   RssSampler& operator=(const RssSampler&) = delete;
 
-  // Takes one sample now; does nothing if the process is gone.
+  // Takes one sample now; processes that are gone are dropped.
   void sample();
 
   std::size_t sample_count() const { return t_seconds_.size(); }
 
-  // The timeline as stored in a record: {"t_seconds", "rss_bytes", "sample_interval_seconds",
-  // "run_start_seconds", "run_end_seconds"}, times relative to the child's start. At most
-  // `max_points` points: longer series are cut into buckets that keep their highest sample, so
-  // thinning never hides a peak.
+  // The timeline as stored in a record: {"t_seconds", "rss_bytes" (the sum over the tree),
+  // "sample_interval_seconds", "run_start_seconds", "run_end_seconds"}, times relative to the child's
+  // start; for a tree also "process_count" and "pss": {"t_seconds", "pss_sum_bytes", "uss_sum_bytes"}.
+  // At most `max_points` points: longer series are cut into buckets that keep their highest sample,
+  // so thinning never hides a peak.
   nlohmann::json timeline(std::size_t max_points, double run_start_monotonic_seconds,
                           double run_end_monotonic_seconds) const;
+
+  // For a tree: rss_sum_peak_bytes, pss_sum_peak_bytes, uss_peak_bytes (each process's highest USS,
+  // largest first), max_process_count. Empty for a single process.
+  nlohmann::json tree_peaks() const;
 
   // The median time between two samples.
   double median_interval_seconds() const;
 
  private:
-  int statm_fd_;  // kept open: each sample is one pread, not open + read + close
+  void refresh_members();
+  void sample_pss(std::chrono::steady_clock::time_point now);
+
+  pid_t root_;
   std::chrono::steady_clock::time_point child_start_;
+  SamplerOptions options_;
+  std::map<pid_t, int> statm_fds_;  // kept open: each sample is one pread per process
+  std::size_t ticks_ = 0;
+
   std::vector<double> t_seconds_;
   std::vector<std::uint64_t> rss_bytes_;
+  std::vector<std::uint32_t> process_counts_;
+
+  std::chrono::steady_clock::time_point next_pss_at_{};
+  std::vector<double> pss_t_seconds_;
+  std::vector<std::uint64_t> pss_sum_bytes_;
+  std::vector<std::uint64_t> uss_sum_bytes_;
+  std::map<pid_t, std::uint64_t> uss_peak_by_pid_;
 };
 
 }  // namespace oomlab

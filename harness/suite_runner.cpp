@@ -6,11 +6,13 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "catalog.hpp"
+#include "cgroup.hpp"
 #include "child_process.hpp"
 #include "environment.hpp"
 #include "interrupt.hpp"
@@ -102,7 +104,8 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
   if (report.is_object()) {
     for (const char* field : {"rss_start_bytes", "peak_rss_bytes", "peak_delta_bytes", "rss_end_bytes", "end_delta_bytes",
                               "wall_seconds", "run_minor_faults", "run_major_faults", "metrics",
-                              "traceback", "interpreter"}) {
+                              "traceback", "interpreter", "tree_start_bytes", "tree_peak_bytes",
+                              "tree_peak_delta_bytes", "tree_peak_scope"}) {
       if (report.contains(field)) record[field] = report.at(field);
     }
   }
@@ -116,6 +119,7 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
     record["sampler_cpu_fraction"] =
         child.child_wall_seconds > 0 ? child.sampler_cpu_seconds / child.child_wall_seconds : 0.0;
     record["timeline"] = child.timeline;
+    for (const auto& [field, value] : child.tree_peaks.items()) record[field] = value;
   }
   if (!child.exited && child.term_signal != 0) record["term_signal"] = child.term_signal;
   record["env"] = env;
@@ -180,6 +184,7 @@ int run_suite(const RunOptions& options) {
   }
 
   install_interrupt_handlers();
+  const CgroupSupport cgroups = probe_cgroups();
   const nlohmann::json env = environment_block(options.source_dir);
   const std::string machine = env.at("machine_id");
   int failures = 0;
@@ -205,7 +210,21 @@ int run_suite(const RunOptions& options) {
               << m.variant->name << " n=" << m.size << " rep " << m.repeat << "/" << m.repeats << " … " << std::flush;
     ChildLimits limits;
     limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_seconds);
-    const ChildResult child = run_measured_child(
+    std::unique_ptr<RunCgroup> cgroup;
+    std::string no_tree_peak_reason;
+    if (m.experiment->process_tree) {
+      limits.sampler.whole_tree = true;
+      try {
+        if (!cgroups.usable()) throw std::runtime_error(cgroups.unavailable_reason);
+        cgroup = std::make_unique<RunCgroup>(cgroups, CgroupSettings{});
+        limits.sampler.cgroup = cgroup->memory_path();
+        limits.cgroup_procs_files = cgroup->procs_files();
+        limits.extra_environment.push_back(std::string(kCgroupEnvironmentVariable) + "=" + cgroup->memory_path().string());
+      } catch (const std::exception& error) {
+        no_tree_peak_reason = error.what();
+      }
+    }
+    ChildResult child = run_measured_child(
         {"__child", "--experiment-dir", m.experiment->dir.string(), "--experiment", m.experiment->name, "--variant",
          m.variant->name, "--lang", m.lang, "--size", std::to_string(m.size)},
         limits);
@@ -215,9 +234,14 @@ int run_suite(const RunOptions& options) {
                 << " measurements were recorded, the one under way was discarded\n";
       return 128 + interrupt_signal();
     }
+    if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
+    cgroup.reset();  // removed now: leftover workers are killed with it
     const nlohmann::json report = nlohmann::json::parse(child.report_text, nullptr, false);
     const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
-    const nlohmann::json record = build_record(m, scale, child, report, outcome, env);
+    nlohmann::json record = build_record(m, scale, child, report, outcome, env);
+    if (m.experiment->process_tree && !no_tree_peak_reason.empty()) {
+      record["tree_peak_reason"] = "no tree peak: " + no_tree_peak_reason + " (RSS and PSS sums were still sampled)";
+    }
     append_record(record_file(options.results_root, machine, m.experiment->name), record);
     if (options.json_output) std::cout << record.dump() << std::endl;
     std::cerr << progress_result(record) << "\n";

@@ -1,0 +1,230 @@
+// Creation, settings, reading and removal of oomlab's per-run cgroups (v1 and v2).
+#include "cgroup.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "cleanup.hpp"
+
+namespace oomlab {
+namespace fs = std::filesystem;
+namespace {
+
+// This process's own cgroup in a hierarchy: "4:memory:/a/b" → "/a/b"; v2 is "0::/a/b".
+std::string own_cgroup_in(const std::string& controller) {
+  std::ifstream in("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto first = line.find(':');
+    const auto second = line.find(':', first + 1);
+    if (first == std::string::npos || second == std::string::npos) continue;
+    const std::string controllers = line.substr(first + 1, second - first - 1);
+    std::stringstream list(controllers);
+    std::string name;
+    while (std::getline(list, name, ',')) {
+      if (name == controller) return line.substr(second + 1);
+    }
+    if (controller.empty() && controllers.empty()) return line.substr(second + 1);
+  }
+  return "/";
+}
+
+void write_file(const fs::path& file, const std::string& value) {
+  std::ofstream out(file);
+  out << value;
+  out.flush();
+  if (!out) throw std::runtime_error("cannot write '" + value + "' to " + file.string() + ": " + std::strerror(errno));
+}
+
+std::optional<std::uint64_t> read_number(const fs::path& file) {
+  std::ifstream in(file);
+  std::string text;
+  if (!(in >> text)) return std::nullopt;
+  if (text == "max") return std::numeric_limits<std::uint64_t>::max();
+  try {
+    return std::stoull(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// "key value" lines (memory.stat, memory.events, memory.oom_control).
+std::optional<std::uint64_t> read_keyed(const fs::path& file, const std::string& key) {
+  std::ifstream in(file);
+  std::string name;
+  std::uint64_t value = 0;
+  while (in >> name >> value) {
+    if (name == key) return value;
+  }
+  return std::nullopt;
+}
+
+std::string unique_name() {
+  static std::atomic<int> counter{0};
+  return std::string(kResourceMarker) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+}
+
+void kill_and_remove(const fs::path& cgroup) {
+  if (cgroup.empty()) return;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::ifstream procs(cgroup / "cgroup.procs");
+    pid_t pid;
+    while (procs >> pid) ::kill(pid, SIGKILL);
+    if (::rmdir(cgroup.c_str()) == 0 || errno == ENOENT) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+CgroupSupport probe_cgroups() {
+  CgroupSupport support;
+  if (::geteuid() != 0) {
+    support.unavailable_reason = "needs root to create cgroups (running as uid " + std::to_string(::geteuid()) + ")";
+    return support;
+  }
+  if (fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
+    support.version = "v2";
+    support.memory_parent = fs::path("/sys/fs/cgroup") / own_cgroup_in("").substr(1);
+    std::ifstream controllers(support.memory_parent / "cgroup.subtree_control");
+    std::string enabled((std::istreambuf_iterator<char>(controllers)), std::istreambuf_iterator<char>());
+    if (enabled.find("memory") == std::string::npos) {
+      support.unavailable_reason = "the memory controller is not enabled for child cgroups of " + support.memory_parent.string();
+    }
+    support.io_throttling = enabled.find("io") != std::string::npos;
+  } else if (fs::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
+    support.version = "v1";
+    support.memory_parent = fs::path("/sys/fs/cgroup/memory") / own_cgroup_in("memory").substr(1);
+    if (fs::exists("/sys/fs/cgroup/blkio/blkio.throttle.read_iops_device")) {
+      support.io_parent = fs::path("/sys/fs/cgroup/blkio") / own_cgroup_in("blkio").substr(1);
+      support.io_throttling = true;
+    }
+  } else {
+    support.unavailable_reason = "no memory cgroup controller is mounted";
+  }
+  if (support.usable() && ::access(support.memory_parent.c_str(), W_OK) != 0) {
+    support.unavailable_reason = "cannot create cgroups under " + support.memory_parent.string();
+  }
+  return support;
+}
+
+RunCgroup::RunCgroup(const CgroupSupport& support, const CgroupSettings& settings) : version_(support.version) {
+  if (!support.usable()) throw std::runtime_error(support.unavailable_reason);
+  const std::string name = unique_name();
+  memory_path_ = support.memory_parent / name;
+  if (::mkdir(memory_path_.c_str(), 0755) != 0) {
+    const std::string why = std::strerror(errno);
+    memory_path_.clear();
+    throw std::runtime_error("cannot create cgroup " + (support.memory_parent / name).string() + ": " + why);
+  }
+  try {
+    if (version_ == "v1") {
+      if (settings.swappiness) write_file(memory_path_ / "memory.swappiness", std::to_string(*settings.swappiness));
+      if (settings.memory_limit_bytes) {
+        write_file(memory_path_ / "memory.limit_in_bytes", std::to_string(*settings.memory_limit_bytes));
+        // memsw is memory + swap together; without the file (swapaccount=0) swap is unlimited.
+        if (settings.swap_limit_bytes && fs::exists(memory_path_ / "memory.memsw.limit_in_bytes")) {
+          write_file(memory_path_ / "memory.memsw.limit_in_bytes",
+                     std::to_string(*settings.memory_limit_bytes + *settings.swap_limit_bytes));
+        }
+      }
+      if (settings.read_throttle) {
+        if (support.io_parent.empty()) throw std::runtime_error("no blkio controller for io throttling");
+        io_path_ = support.io_parent / name;
+        if (::mkdir(io_path_.c_str(), 0755) != 0) {
+          const std::string why = std::strerror(errno);
+          io_path_.clear();
+          throw std::runtime_error("cannot create blkio cgroup: " + why);
+        }
+        const ReadThrottle& throttle = *settings.read_throttle;
+        const std::string device = std::to_string(throttle.device_major) + ":" + std::to_string(throttle.device_minor);
+        if (throttle.read_iops) write_file(io_path_ / "blkio.throttle.read_iops_device", device + " " + std::to_string(throttle.read_iops));
+        if (throttle.read_bytes_per_second) {
+          write_file(io_path_ / "blkio.throttle.read_bps_device", device + " " + std::to_string(throttle.read_bytes_per_second));
+        }
+      }
+    } else {
+      if (settings.memory_limit_bytes) write_file(memory_path_ / "memory.max", std::to_string(*settings.memory_limit_bytes));
+      if (settings.swap_limit_bytes) write_file(memory_path_ / "memory.swap.max", std::to_string(*settings.swap_limit_bytes));
+      if (settings.read_throttle) {
+        const ReadThrottle& throttle = *settings.read_throttle;
+        std::string rule = std::to_string(throttle.device_major) + ":" + std::to_string(throttle.device_minor);
+        if (throttle.read_iops) rule += " riops=" + std::to_string(throttle.read_iops);
+        if (throttle.read_bytes_per_second) rule += " rbps=" + std::to_string(throttle.read_bytes_per_second);
+        write_file(memory_path_ / "io.max", rule);
+      }
+    }
+  } catch (...) {
+    kill_and_remove(io_path_);
+    kill_and_remove(memory_path_);
+    throw;
+  }
+}
+
+RunCgroup::~RunCgroup() {
+  kill_and_remove(io_path_);
+  kill_and_remove(memory_path_);
+}
+
+std::vector<std::string> RunCgroup::procs_files() const {
+  std::vector<std::string> files = {(memory_path_ / "cgroup.procs").string()};
+  if (!io_path_.empty()) files.push_back((io_path_ / "cgroup.procs").string());
+  return files;
+}
+
+std::vector<pid_t> RunCgroup::processes() const {
+  std::vector<pid_t> pids;
+  std::ifstream procs(memory_path_ / "cgroup.procs");
+  pid_t pid;
+  while (procs >> pid) pids.push_back(pid);
+  return pids;
+}
+
+std::uint64_t RunCgroup::oom_kill_count() const {
+  const fs::path file = memory_path_ / (version_ == "v1" ? "memory.oom_control" : "memory.events");
+  return read_keyed(file, "oom_kill").value_or(0);
+}
+
+std::optional<std::uint64_t> RunCgroup::stat_counter(const std::string& name) const {
+  return read_keyed(memory_path_ / "memory.stat", name);
+}
+
+std::optional<fs::path> own_run_cgroup() {
+  const char* path = std::getenv(kCgroupEnvironmentVariable);
+  if (path == nullptr || *path == '\0') return std::nullopt;
+  return fs::path(path);
+}
+
+bool reset_cgroup_peak(const fs::path& cgroup) {
+  if (!fs::exists(cgroup / "memory.max_usage_in_bytes")) {
+    // v2's memory.peak resets only for reads through the same open file (kernel >= 6.12), so
+    // there the peak covers the child's whole life, and the record says so.
+    return false;
+  }
+  std::ofstream reset(cgroup / "memory.max_usage_in_bytes");
+  reset << "0";
+  reset.flush();
+  return static_cast<bool>(reset);
+}
+
+std::optional<std::uint64_t> cgroup_usage_bytes(const fs::path& cgroup) {
+  if (fs::exists(cgroup / "memory.usage_in_bytes")) return read_number(cgroup / "memory.usage_in_bytes");
+  return read_number(cgroup / "memory.current");
+}
+
+std::optional<std::uint64_t> cgroup_peak_bytes(const fs::path& cgroup) {
+  if (fs::exists(cgroup / "memory.max_usage_in_bytes")) return read_number(cgroup / "memory.max_usage_in_bytes");
+  return read_number(cgroup / "memory.peak");
+}
+
+}  // namespace oomlab

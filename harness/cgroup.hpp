@@ -1,0 +1,92 @@
+// Per-run cgroups: oomlab creates one for a measurement that needs it (the true peak of a process
+// tree, a memory limit, throttled swap-in reads) and removes it afterwards. They are made below the
+// cgroup oomlab itself runs in, named `oomlab-<pid>-<n>`, so nothing oomlab did not create is ever
+// written to, and `oomlab cleanup` can find leftovers by the marker. cgroup v1 and v2 are supported.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace oomlab {
+
+struct CgroupSupport {
+  std::string version;                      // "v1" or "v2"; empty when unusable
+  std::string unavailable_reason;           // why not, for records and skips
+  std::filesystem::path memory_parent;      // where run cgroups are made (v1 memory / v2 unified)
+  std::filesystem::path io_parent;          // v1 blkio hierarchy (empty on v2: io is in the unified tree)
+  bool io_throttling = false;
+  bool usable() const { return unavailable_reason.empty(); }
+};
+
+// What this process may do with cgroups: needs root and a memory controller.
+CgroupSupport probe_cgroups();
+
+// A read throttle on one block device: emulates a slow disk for the processes of the cgroup.
+struct ReadThrottle {
+  unsigned device_major = 0;
+  unsigned device_minor = 0;
+  std::uint64_t read_iops = 0;              // random 4 KiB reads per second (HDD: ~100-150)
+  std::uint64_t read_bytes_per_second = 0;  // sequential (HDD: ~100 MB/s)
+};
+
+struct CgroupSettings {
+  std::optional<std::uint64_t> memory_limit_bytes;
+  // With a memory limit: how much swap the cgroup may use on top (0 = none: the `none` profile).
+  std::optional<std::uint64_t> swap_limit_bytes;
+  std::optional<int> swappiness;            // v1 only (v2 has no per-cgroup swappiness)
+  std::optional<ReadThrottle> read_throttle;
+};
+
+class RunCgroup {
+ public:
+  // Creates the cgroup(s). Throws std::runtime_error with the reason if the kernel refuses.
+  RunCgroup(const CgroupSupport& support, const CgroupSettings& settings);
+  // Kills any process still inside, then removes the cgroup(s), retrying while the kernel drains.
+  ~RunCgroup();
+  RunCgroup(const RunCgroup&) = delete;
+  RunCgroup& operator=(const RunCgroup&) = delete;
+
+  // The files a forked child writes its pid into (cgroup.procs) before exec, so that all of its
+  // memory, from the first page, is charged here.
+  std::vector<std::string> procs_files() const;
+
+  std::filesystem::path memory_path() const { return memory_path_; }
+  std::string version() const { return version_; }
+
+  // The processes inside now.
+  std::vector<pid_t> processes() const;
+
+  // How many times the OOM killer acted inside (v1 memory.oom_control, v2 memory.events).
+  std::uint64_t oom_kill_count() const;
+
+  // Swap-ins and swap-outs charged here, where the kernel counts them per cgroup (v2 memory.stat
+  // pswpin/pswpout); nothing on v1.
+  std::optional<std::uint64_t> stat_counter(const std::string& name) const;
+
+ private:
+  std::string version_;
+  std::filesystem::path memory_path_;
+  std::filesystem::path io_path_;  // v1 blkio cgroup, if throttled
+};
+
+// Inside the measured child: the cgroup it runs in, if the parent made one
+// ($OOMLAB_MEMORY_CGROUP), so the measured phase can read the tree's own peak.
+std::optional<std::filesystem::path> own_run_cgroup();
+
+// Resets the cgroup's peak to its usage now (v1: memory.max_usage_in_bytes). Returns false on v2,
+// where memory.peak then covers the child's whole life.
+bool reset_cgroup_peak(const std::filesystem::path& cgroup);
+
+// The cgroup's charged memory now, and its peak: the true simultaneous peak of every process in it.
+std::optional<std::uint64_t> cgroup_usage_bytes(const std::filesystem::path& cgroup);
+std::optional<std::uint64_t> cgroup_peak_bytes(const std::filesystem::path& cgroup);
+
+inline constexpr const char* kCgroupEnvironmentVariable = "OOMLAB_MEMORY_CGROUP";
+
+}  // namespace oomlab

@@ -1,0 +1,81 @@
+// Protects the measurement of a process tree (multiprocessing): the per-run cgroup's peak is the
+// true simultaneous peak; the RSS sum a task manager shows over-counts shared pages; the PSS sum
+// splits them. Easy to break: forget to put the child in the cgroup before exec, read ru_maxrss
+// (one process) as a tree total, or leave the cgroup behind.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cgroup.hpp"
+#include "cleanup.hpp"
+#include "command.hpp"
+
+namespace {
+
+const std::string kFixtureCli = OOMLAB_FIXTURE_CLI;
+constexpr double kMiB = 1024.0 * 1024.0;
+
+class TreeRun : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    results_dir_ = std::filesystem::temp_directory_path() / ("oomlab-tree-test-" + std::to_string(::getpid()));
+    result_ = run_command("OOMLAB_MACHINE_ID=m " + kFixtureCli + " run tree --repeat 1 --lang py --results " +
+                          results_dir_.string());
+    std::ifstream in(results_dir_ / "m" / "tree.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+      const auto record = nlohmann::json::parse(line);
+      if (record.at("variant") == "shared_and_private") record_ = record;
+    }
+  }
+  static void TearDownTestSuite() { std::filesystem::remove_all(results_dir_); }
+
+  static inline std::filesystem::path results_dir_;
+  static inline CommandResult result_;
+  static inline nlohmann::json record_;
+};
+
+TEST_F(TreeRun, RunsAndSamplesEveryProcess) {
+  ASSERT_EQ(result_.exit_code, 0) << result_.err;
+  ASSERT_EQ(record_.at("outcome"), "ok") << record_.dump();
+  EXPECT_EQ(record_.at("max_process_count"), 4);  // the variant's process and its 3 workers
+  EXPECT_EQ(record_.at("uss_peak_bytes").size(), 4u);
+}
+
+TEST_F(TreeRun, TreePeakIsParentPlusEachWorkersPrivateBuffer) {
+  if (!oomlab::probe_cgroups().usable()) GTEST_SKIP() << "no cgroup: " << oomlab::probe_cgroups().unavailable_reason;
+  ASSERT_TRUE(record_.contains("tree_peak_delta_bytes")) << record_.dump();
+  const double tree_delta_mib = record_.at("tree_peak_delta_bytes").get<double>() / kMiB;
+  // 32 MiB in the parent + 3 × 32 MiB written by the workers = 128 MiB; each forked worker adds a
+  // few MiB of private Python state (refcounts, its own stack and arenas): up to 8 MiB each.
+  EXPECT_GE(tree_delta_mib, 128.0);
+  EXPECT_LE(tree_delta_mib, 128.0 + 3 * 8.0);
+  EXPECT_EQ(record_.at("tree_peak_scope"), "measured_phase");
+}
+
+TEST_F(TreeRun, RssSumOvercountsWhatPssSplits) {
+  ASSERT_TRUE(record_.contains("rss_sum_peak_bytes")) << record_.dump();
+  const double rss_sum = record_.at("rss_sum_peak_bytes").get<double>();
+  const double pss_sum = record_.at("pss_sum_peak_bytes").get<double>();
+  // Each worker maps the parent's 32 MiB and the interpreter's pages: the RSS sum counts them 4
+  // times. The PSS sum counts each page once in total, so it must be well below: at least 1.5×.
+  EXPECT_GT(rss_sum, 1.5 * pss_sum);
+  // The three workers each wrote 32 MiB of their own: their USS is at least that.
+  const auto uss = record_.at("uss_peak_bytes");
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_GE(uss.at(i).get<double>(), 32.0 * kMiB) << i;
+}
+
+TEST_F(TreeRun, TheRunCgroupIsRemovedAfterwards) {
+  EXPECT_TRUE(oomlab::marked_cgroups().empty());
+  const auto support = oomlab::probe_cgroups();
+  if (!support.usable()) GTEST_SKIP() << support.unavailable_reason;
+  for (const auto& entry : std::filesystem::directory_iterator(support.memory_parent)) {
+    EXPECT_EQ(entry.path().filename().string().rfind("oomlab-", 0), std::string::npos) << entry.path();
+  }
+}
+
+}  // namespace
