@@ -23,8 +23,25 @@ Experiment read_experiment(const std::filesystem::path& dir) {
     experiment.metadata = nlohmann::json::parse(in);
     experiment.title = experiment.metadata.value("title", experiment.name);
     experiment.size_unit = experiment.metadata.value("size_unit", "elements");
-    experiment.timeout_seconds = experiment.metadata.value("timeout_seconds", 600.0);
+    const auto& timeout = experiment.metadata.value("timeout_seconds", nlohmann::json(600.0));
+    if (timeout.is_object()) {
+      experiment.timeout_seconds_by_scale = timeout.get<std::map<std::string, double>>();
+    } else {
+      experiment.timeout_seconds = timeout.get<double>();
+    }
     experiment.process_tree = experiment.metadata.value("process_tree", false);
+    experiment.repeats_by_scale = experiment.metadata.value("repeats", std::map<std::string, int>{});
+    experiment.swap_profiles = experiment.metadata.value("swap_profiles", std::vector<std::string>{});
+    for (const auto& [scale, mib] : experiment.metadata.value("mem_limit_mib", std::map<std::string, std::uint64_t>{})) {
+      experiment.mem_limit_bytes_by_scale[scale] = mib << 20;
+    }
+    for (const auto& [scale, mib] : experiment.metadata.value("swap_mib", std::map<std::string, std::uint64_t>{})) {
+      experiment.swap_bytes_by_scale[scale] = mib << 20;
+    }
+    if (!experiment.swap_profiles.empty() &&
+        (experiment.mem_limit_bytes_by_scale.size() < kScales.size() || experiment.swap_bytes_by_scale.size() < kScales.size())) {
+      throw nlohmann::json::other_error::create(501, "swap_profiles need mem_limit_mib and swap_mib for every scale", nullptr);
+    }
     for (const std::string& scale : kScales) {
       experiment.sizes_by_scale[scale] =
           experiment.metadata.at("sizes").at(scale).get<std::vector<std::int64_t>>();
@@ -46,6 +63,19 @@ Experiment read_experiment(const std::filesystem::path& dir) {
 bool Experiment::has_variant(const std::string& lang, const std::string& variant) const {
   const auto& known = variants(lang);
   return std::any_of(known.begin(), known.end(), [&](const VariantInfo& info) { return info.name == variant; });
+}
+
+double Experiment::timeout_for(const std::string& scale) const {
+  const auto found = timeout_seconds_by_scale.find(scale == "custom" ? "default" : scale);
+  return found != timeout_seconds_by_scale.end() ? found->second : timeout_seconds;
+}
+
+std::uint64_t Experiment::mem_limit_bytes_for(const std::string& scale) const {
+  return mem_limit_bytes_by_scale.at(scale == "custom" ? "default" : scale);
+}
+
+std::uint64_t Experiment::swap_bytes_for(const std::string& scale) const {
+  return swap_bytes_by_scale.at(scale == "custom" ? "default" : scale);
 }
 
 std::vector<Experiment> discover_experiments(const std::filesystem::path& experiments_dir) {

@@ -29,7 +29,14 @@ struct Experiment {
   std::string title;
   std::string size_unit;    // "elements", "MiB", ...
   std::map<std::string, std::vector<std::int64_t>> sizes_by_scale;
-  double timeout_seconds = 600.0;
+  double timeout_seconds = 600.0;                    // "timeout_seconds": a number, or one per scale
+  std::map<std::string, double> timeout_seconds_by_scale;
+  std::map<std::string, int> repeats_by_scale;        // "repeats": {"default": 1}: overrides 3 / 1
+  // "swap_profiles": the experiment runs under each (see swap_profile.hpp), with a memory limit of
+  // "mem_limit_mib" and a swap device of "swap_mib" for each scale.
+  std::vector<std::string> swap_profiles;
+  std::map<std::string, std::uint64_t> mem_limit_bytes_by_scale;
+  std::map<std::string, std::uint64_t> swap_bytes_by_scale;
   // "process_tree": true — variants start processes: measure the whole tree (cgroup peak, RSS and
   // PSS sums) rather than the child alone.
   bool process_tree = false;
@@ -44,6 +51,10 @@ struct Experiment {
     return lang == "py" ? py_variants : cpp_variants;
   }
   bool has_variant(const std::string& lang, const std::string& variant) const;
+  double timeout_for(const std::string& scale) const;
+  // Limit and swap size for a scale ("custom" uses "default"'s).
+  std::uint64_t mem_limit_bytes_for(const std::string& scale) const;
+  std::uint64_t swap_bytes_for(const std::string& scale) const;
 };
 
 // All experiments under `experiments_dir`, sorted by name, with their C++ variants.

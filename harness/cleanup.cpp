@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
-#include <sys/swap.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,11 +14,41 @@
 #include <sstream>
 #include <thread>
 
+#include "swap_device.hpp"
+
 namespace oomlab {
 namespace fs = std::filesystem;
 namespace {
 
 bool has_marker(const std::string& text) { return text.find(kResourceMarker) != std::string::npos; }
+
+std::string first_line(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+bool pid_is_live_oomlab(const std::string& pid) {
+  if (pid.empty() || pid == std::to_string(::getpid())) return false;
+  std::error_code error;
+  const fs::path executable = fs::read_symlink("/proc/" + pid + "/exe", error);
+  return !error && has_marker(executable.filename().string());
+}
+
+std::string loop_backing_file(const std::string& device) {
+  return first_line("/sys/block/" + fs::path(device).filename().string() + "/loop/backing_file");
+}
+
+// zram devices oomlab noted as its own: {device, owner pid}.
+std::vector<std::pair<std::string, std::string>> noted_zram_devices() {
+  std::vector<std::pair<std::string, std::string>> devices;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(kZramStateDir, error)) {
+    devices.emplace_back("/dev/" + entry.path().filename().string(), first_line(entry.path()));
+  }
+  return devices;
+}
 
 // The cgroup this process runs in, in each hierarchy: oomlab makes its cgroups right below it.
 std::vector<fs::path> own_cgroup_dirs() {
@@ -41,36 +70,8 @@ std::vector<fs::path> own_cgroup_dirs() {
   return dirs;
 }
 
-// `oomlab-<pid>-<n>`: left over only if process <pid> is no longer an oomlab (a live run owns it).
-bool owner_is_gone(const std::string& name) {
-  const auto first_dash = name.find('-');
-  const auto second_dash = name.find('-', first_dash + 1);
-  if (first_dash == std::string::npos || second_dash == std::string::npos) return true;
-  const std::string pid = name.substr(first_dash + 1, second_dash - first_dash - 1);
-  std::error_code error;
-  const fs::path executable = fs::read_symlink("/proc/" + pid + "/exe", error);
-  return error || executable.filename().string().find(kResourceMarker) == std::string::npos ||
-         pid == std::to_string(::getpid());
-}
-
-bool swapoff_with_retry(const std::string& device, std::string& why) {
-  // swapoff must bring every swapped page back; under pressure it can fail for a moment with ENOMEM.
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    if (::swapoff(device.c_str()) == 0) return true;
-    if (errno != ENOMEM) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 * (attempt + 1)));
-  }
-  why = std::strerror(errno);
-  return false;
-}
-
 bool remove_cgroup(const fs::path& cgroup, std::string& why) {
-  // Children first: rmdir fails on a cgroup that still has child cgroups or processes.
-  std::error_code error;
-  for (const auto& entry : fs::directory_iterator(cgroup, error)) {
-    if (entry.is_directory(error) && !remove_cgroup(entry.path(), why)) return false;
-  }
-  for (int attempt = 0; attempt < 20; ++attempt) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
     std::ifstream procs(cgroup / "cgroup.procs");
     pid_t pid;
     while (procs >> pid) ::kill(pid, SIGKILL);
@@ -83,8 +84,19 @@ bool remove_cgroup(const fs::path& cgroup, std::string& why) {
 
 }  // namespace
 
+bool owned_by_live_oomlab(const std::string& name) {
+  // The owner is the first all-digit field: oomlab-<pid>-<n>, oomlab-swap-<pid>-<n>.img.
+  std::stringstream fields(fs::path(name).filename().string());
+  std::string field;
+  while (std::getline(fields, field, '-')) {
+    if (!field.empty() && field.find_first_not_of("0123456789") == std::string::npos) return pid_is_live_oomlab(field);
+  }
+  return false;
+}
+
 std::vector<std::string> marked_swap_devices() {
   std::vector<std::string> found;
+  const auto zram_devices = noted_zram_devices();
   std::ifstream swaps("/proc/swaps");
   std::string line;
   std::getline(swaps, line);  // header
@@ -92,14 +104,14 @@ std::vector<std::string> marked_swap_devices() {
     std::istringstream fields(line);
     std::string device;
     fields >> device;
-    if (has_marker(device)) {
+    if (device.rfind("/dev/loop", 0) == 0) {
+      const std::string backing = loop_backing_file(device);
+      if (has_marker(backing) && !owned_by_live_oomlab(backing)) found.push_back(device);
+    } else if (has_marker(device) && !owned_by_live_oomlab(device)) {
       found.push_back(device);
-    } else if (device.rfind("/dev/loop", 0) == 0) {
-      // A loop device used as swap is ours if its backing file is.
-      std::ifstream backing("/sys/block/" + device.substr(5) + "/loop/backing_file");
-      std::string backing_file;
-      std::getline(backing, backing_file);
-      if (has_marker(backing_file)) found.push_back(device);
+    }
+    for (const auto& [zram, owner] : zram_devices) {
+      if (device == zram && !pid_is_live_oomlab(owner)) found.push_back(device);
     }
   }
   return found;
@@ -111,9 +123,8 @@ std::vector<std::string> marked_loop_devices() {
   for (const auto& entry : fs::directory_iterator("/sys/block", error)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("loop", 0) != 0) continue;
-    std::ifstream backing(entry.path() / "loop" / "backing_file");
-    std::string backing_file;
-    if (std::getline(backing, backing_file) && has_marker(backing_file)) found.push_back("/dev/" + name);
+    const std::string backing = loop_backing_file(name);
+    if (has_marker(backing) && !owned_by_live_oomlab(backing)) found.push_back("/dev/" + name);
   }
   return found;
 }
@@ -124,7 +135,8 @@ std::vector<std::string> marked_cgroups() {
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(dir, error)) {
       const std::string name = entry.path().filename().string();
-      if (entry.is_directory(error) && name.rfind(std::string(kResourceMarker) + "-", 0) == 0 && owner_is_gone(name)) {
+      if (entry.is_directory(error) && name.rfind(std::string(kResourceMarker) + "-", 0) == 0 &&
+          !owned_by_live_oomlab(name)) {
         found.push_back(entry.path().string());
       }
     }
@@ -134,29 +146,40 @@ std::vector<std::string> marked_cgroups() {
 
 CleanupReport cleanup_leftovers() {
   CleanupReport report;
-  std::string why;
+  auto note = [&report](bool ok, const std::string& what, const std::string& why) {
+    (ok ? report.removed : report.failed).push_back(ok ? what : what + ": " + why);
+  };
   for (const std::string& device : marked_swap_devices()) {
-    if (swapoff_with_retry(device, why)) {
-      report.removed.push_back("swap " + device);
-    } else {
-      report.failed.push_back("swap " + device + ": " + why);
-    }
+    const std::string why = swapoff_with_retry(device);
+    note(why.empty(), "swap " + device, why);
   }
   for (const std::string& device : marked_loop_devices()) {
     const int fd = ::open(device.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0 && ::ioctl(fd, LOOP_CLR_FD, 0) == 0) {
-      report.removed.push_back("loop device " + device);
-    } else {
-      report.failed.push_back("loop device " + device + ": " + std::strerror(errno));
-    }
+    const bool detached = fd >= 0 && ::ioctl(fd, LOOP_CLR_FD, 0) == 0;
+    note(detached, "loop device " + device, std::strerror(errno));
     if (fd >= 0) ::close(fd);
   }
-  for (const std::string& cgroup : marked_cgroups()) {
-    if (remove_cgroup(cgroup, why)) {
-      report.removed.push_back("cgroup " + cgroup);
-    } else {
-      report.failed.push_back("cgroup " + cgroup + ": " + why);
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(kDefaultSwapDirectory, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(std::string(kResourceMarker) + "-swap-", 0) == 0 && !owned_by_live_oomlab(name)) {
+      std::error_code remove_error;
+      note(fs::remove(entry.path(), remove_error), "swap file " + entry.path().string(), remove_error.message());
     }
+  }
+  for (const auto& [device, owner] : noted_zram_devices()) {
+    if (pid_is_live_oomlab(owner)) continue;
+    const std::string id = device.substr(std::string("/dev/zram").size());
+    std::ofstream("/sys/block/zram" + id + "/reset") << "1";
+    std::ofstream remove("/sys/class/zram-control/hot_remove");
+    remove << id;
+    remove.flush();
+    note(static_cast<bool>(remove), "zram device " + device, "hot_remove refused");
+    if (remove) fs::remove(kZramStateDir / ("zram" + id), error);
+  }
+  for (const std::string& cgroup : marked_cgroups()) {
+    std::string why;
+    note(remove_cgroup(cgroup, why), "cgroup " + cgroup, why);
   }
   return report;
 }

@@ -14,6 +14,7 @@
 #include "environment.hpp"
 #include "measurement_child.hpp"
 #include "suite_runner.hpp"
+#include "swap_profile.hpp"
 
 namespace {
 
@@ -139,6 +140,15 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run->add_option("--results", run_options.results_root, "Results root: records go to DIR/<machine-id>/<experiment>.jsonl");
   run->add_flag("--json", run_options.json_output, "Also print each record on stdout, one JSON line each");
+  run->add_option("--profile", run_options.profiles, "Swap experiments: profiles ram,none,ssd,hdd,zram (default all)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(oomlab::kSwapProfiles));
+  std::uint64_t mem_limit_bytes = 0;
+  auto* mem_limit_option = run->add_option("--mem-limit", mem_limit_bytes, "Swap experiments: the memory limit, e.g. 256M (default: the scale's)")
+                               ->transform(CLI::AsSizeValue(true));
+  run_options.swap_directory = oomlab::kDefaultSwapDirectory;
+  run->add_option("--swap-dir", run_options.swap_directory, "Swap experiments: folder for swap files (a local disk)")
+      ->check(CLI::ExistingDirectory);
 
   oomlab::BenchOptions bench_options;
   bench_options.results_root = run_options.results_root;
@@ -184,6 +194,7 @@ int main(int argc, char** argv) {
       if (*size_option) run_options.size = size;
       if (repeats > 0) run_options.repeats = repeats;
       if (timeout_seconds > 0) run_options.timeout_seconds = timeout_seconds;
+      if (*mem_limit_option) run_options.mem_limit_bytes = mem_limit_bytes;
       return oomlab::run_suite(run_options);
     }
   } catch (const oomlab::UsageError& error) {

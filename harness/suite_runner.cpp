@@ -17,13 +17,17 @@
 #include "environment.hpp"
 #include "interrupt.hpp"
 #include "outcome.hpp"
+#include "proc_memory.hpp"
 #include "records.hpp"
+#include "swap_profile.hpp"
+#include "cleanup.hpp"
 
 namespace oomlab {
 namespace {
 
 struct Measurement {
   const Experiment* experiment;
+  std::string profile;  // swap experiments only
   std::string lang;
   const VariantInfo* variant;
   std::int64_t size;
@@ -77,8 +81,8 @@ std::string mib_text(double bytes) {
 
 // The command that reproduces one measurement on its own.
 std::string reproduce_command(const Measurement& m) {
-  return "build/oomlab run " + m.experiment->name + " --lang " + m.lang + " --variant " + m.variant->name +
-         " --size " + std::to_string(m.size) + " --repeat 1";
+  return "build/oomlab run " + m.experiment->name + (m.profile.empty() ? "" : " --profile " + m.profile) + " --lang " +
+         m.lang + " --variant " + m.variant->name + " --size " + std::to_string(m.size) + " --repeat 1";
 }
 
 double seconds_of(const timeval& time) { return time.tv_sec + time.tv_usec / 1e6; }
@@ -135,6 +139,71 @@ std::string progress_result(const nlohmann::json& record) {
   return text;
 }
 
+nlohmann::json build_skipped_record(const Measurement& m, const std::string& scale, const std::string& reason,
+                                    const nlohmann::json& env) {
+  return {{"schema", kRecordSchema}, {"experiment", m.experiment->name}, {"variant", m.variant->name},
+          {"variant_doc", m.variant->doc}, {"lang", m.lang}, {"size", m.size}, {"size_unit", m.experiment->size_unit},
+          {"repeat", m.repeat}, {"repeats", m.repeats}, {"scale", scale}, {"outcome", "skipped"}, {"reason", reason},
+          {"swap_profile", m.profile}, {"recorded_at", iso_time_now()}, {"command", reproduce_command(m)}, {"env", env}};
+}
+
+// Under a memory limit, an OOM kill or the time cap is what the experiment is there to show: a
+// result, not a failure (DESIGN: "That is a result, not a failure").
+bool counts_as_failure(const Measurement& m, const std::string& outcome) {
+  if (outcome == "ok" || outcome == "skipped") return false;
+  if (!m.profile.empty() && m.profile != "ram" && (outcome == "oom_killed" || outcome == "timeout")) return false;
+  return true;
+}
+
+// One measurement in a fresh child, in a cgroup of its own when the experiment measures a tree or
+// runs under a limit. Sets `interrupted` (and returns nothing useful) if the user stopped oomlab.
+nlohmann::json measure(const Measurement& m, const std::string& scale, const RunOptions& options,
+                       const CgroupSupport& cgroups, const std::optional<CgroupSettings>& cgroup_settings,
+                       const nlohmann::json& env, bool& interrupted) {
+  ChildLimits limits;
+  limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_for(scale));
+  limits.sampler.whole_tree = m.experiment->process_tree;
+  std::unique_ptr<RunCgroup> cgroup;
+  std::string no_cgroup_reason;
+  if (m.experiment->process_tree || cgroup_settings) {
+    try {
+      if (!cgroups.usable()) throw std::runtime_error(cgroups.unavailable_reason);
+      cgroup = std::make_unique<RunCgroup>(cgroups, cgroup_settings.value_or(CgroupSettings{}));
+      limits.sampler.cgroup = cgroup->memory_path();
+      limits.cgroup_procs_files = cgroup->procs_files();
+      limits.extra_environment.push_back(std::string(kCgroupEnvironmentVariable) + "=" + cgroup->memory_path().string());
+    } catch (const std::exception& error) {
+      if (cgroup_settings) {
+        return build_skipped_record(m, scale, std::string("cannot create the run's cgroup: ") + error.what(), env);
+      }
+      no_cgroup_reason = error.what();
+    }
+  }
+  const auto swap_ins_before = read_vmstat_counter("pswpin");
+  const auto swap_outs_before = read_vmstat_counter("pswpout");
+  ChildResult child = run_measured_child(
+      {"__child", "--experiment-dir", m.experiment->dir.string(), "--experiment", m.experiment->name, "--variant",
+       m.variant->name, "--lang", m.lang, "--size", std::to_string(m.size)},
+      limits);
+  interrupted = child.interrupted;
+  if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
+  cgroup.reset();  // removed now: leftover workers are killed with it
+  const nlohmann::json report = nlohmann::json::parse(child.report_text, nullptr, false);
+  const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
+  nlohmann::json record = build_record(m, scale, child, report, outcome, env);
+  if (m.experiment->process_tree && !no_cgroup_reason.empty()) {
+    record["tree_peak_reason"] = "no tree peak: " + no_cgroup_reason + " (RSS and PSS sums were still sampled)";
+  }
+  if (!m.profile.empty()) {
+    // Machine-wide counters: oomlab's own job is the only one swapping while it runs.
+    const auto swap_ins_after = read_vmstat_counter("pswpin");
+    const auto swap_outs_after = read_vmstat_counter("pswpout");
+    if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
+    if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
+  }
+  return record;
+}
+
 }  // namespace
 
 int run_suite(const RunOptions& options) {
@@ -169,18 +238,35 @@ int run_suite(const RunOptions& options) {
     }
     const std::vector<std::int64_t> sizes =
         options.size ? std::vector<std::int64_t>{*options.size} : experiment->sizes_by_scale.at(scale);
-    for (const std::int64_t size : sizes) {
-      for (const std::string& lang : languages) {
-        for (const VariantInfo& variant : experiment->variants(lang)) {
-          const bool wanted = options.variants.empty() ||
-                              std::find(options.variants.begin(), options.variants.end(), variant.name) != options.variants.end();
-          if (!wanted) continue;
-          for (int repeat = 1; repeat <= repeats; ++repeat) {
-            plan.push_back({experiment, lang, &variant, size, repeat, repeats});
+    // Profile first, so each swap device is made once and removed before the next one.
+    std::vector<std::string> profiles = {""};
+    if (!experiment->swap_profiles.empty()) profiles = options.profiles.empty() ? experiment->swap_profiles : options.profiles;
+    const auto found_repeats = experiment->repeats_by_scale.find(scale);
+    const int experiment_repeats = options.repeats.value_or(
+        found_repeats != experiment->repeats_by_scale.end() ? found_repeats->second : repeats);
+    for (const std::string& profile : profiles) {
+      for (const std::int64_t size : sizes) {
+        for (const std::string& lang : languages) {
+          for (const VariantInfo& variant : experiment->variants(lang)) {
+            const bool wanted = options.variants.empty() ||
+                                std::find(options.variants.begin(), options.variants.end(), variant.name) != options.variants.end();
+            if (!wanted) continue;
+            for (int repeat = 1; repeat <= experiment_repeats; ++repeat) {
+              plan.push_back({experiment, profile, lang, &variant, size, repeat, experiment_repeats});
+            }
           }
         }
       }
     }
+  }
+  for (const std::string& profile : options.profiles) {
+    if (std::find(kSwapProfiles.begin(), kSwapProfiles.end(), profile) == kSwapProfiles.end()) {
+      throw UsageError("unknown swap profile '" + profile + "'; valid: " + join(kSwapProfiles));
+    }
+  }
+  if (!options.profiles.empty() &&
+      std::none_of(selected.begin(), selected.end(), [](const Experiment* e) { return !e->swap_profiles.empty(); })) {
+    throw UsageError("--profile applies to experiments with swap profiles only (such as swap)");
   }
 
   install_interrupt_handlers();
@@ -193,12 +279,20 @@ int run_suite(const RunOptions& options) {
     std::cerr << "error: " << name << "/experiment.py does not import; its Python variants cannot run:\n"
               << experiment.python_error << "\n";
     nlohmann::json record = {{"schema", kRecordSchema}, {"experiment", name}, {"variant", "experiment.py"},
-                             {"lang", "py"}, {"scale", scale}, {"outcome", "error"},
+                             {"lang", "py"}, {"size", 0}, {"scale", scale}, {"outcome", "error"},
                              {"reason", "experiment.py does not import"}, {"traceback", experiment.python_error},
                              {"recorded_at", iso_time_now()}, {"env", env}};
     append_record(record_file(options.results_root, machine, name), record);
     ++failures;
   }
+
+  // A swap run starts by removing what a killed earlier run may have left (never a live run's).
+  const bool uses_swap = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return !m.profile.empty(); });
+  if (uses_swap) {
+    for (const std::string& removed : cleanup_leftovers().removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
+  }
+  std::unique_ptr<SwapProfile> active_profile;  // its device lives until the plan moves on
+  std::string profile_skip_reason;
 
   for (std::size_t index = 0; index < plan.size(); ++index) {
     const Measurement& m = plan[index];
@@ -206,46 +300,44 @@ int run_suite(const RunOptions& options) {
       std::cerr << "oomlab: interrupted; " << index << " of " << plan.size() << " measurements were recorded\n";
       return 128 + interrupt_signal();
     }
-    std::cerr << "[" << index + 1 << "/" << plan.size() << "] " << m.experiment->name << " " << m.lang << " "
-              << m.variant->name << " n=" << m.size << " rep " << m.repeat << "/" << m.repeats << " … " << std::flush;
-    ChildLimits limits;
-    limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_seconds);
-    std::unique_ptr<RunCgroup> cgroup;
-    std::string no_tree_peak_reason;
-    if (m.experiment->process_tree) {
-      limits.sampler.whole_tree = true;
-      try {
-        if (!cgroups.usable()) throw std::runtime_error(cgroups.unavailable_reason);
-        cgroup = std::make_unique<RunCgroup>(cgroups, CgroupSettings{});
-        limits.sampler.cgroup = cgroup->memory_path();
-        limits.cgroup_procs_files = cgroup->procs_files();
-        limits.extra_environment.push_back(std::string(kCgroupEnvironmentVariable) + "=" + cgroup->memory_path().string());
-      } catch (const std::exception& error) {
-        no_tree_peak_reason = error.what();
+    const bool new_profile = index == 0 || plan[index - 1].profile != m.profile || plan[index - 1].experiment != m.experiment;
+    if (new_profile) {
+      active_profile.reset();  // the previous device is switched off and removed first
+      profile_skip_reason = m.profile.empty() ? "" : swap_profile_unavailable_reason(m.profile, cgroups);
+      if (!m.profile.empty() && profile_skip_reason.empty()) {
+        try {
+          std::cerr << "oomlab: setting up swap profile " << m.profile << "\n";
+          active_profile = std::make_unique<SwapProfile>(
+              m.profile, options.mem_limit_bytes.value_or(m.experiment->mem_limit_bytes_for(scale)),
+              m.experiment->swap_bytes_for(scale), options.swap_directory);
+        } catch (const std::exception& error) {
+          profile_skip_reason = error.what();
+        }
       }
     }
-    ChildResult child = run_measured_child(
-        {"__child", "--experiment-dir", m.experiment->dir.string(), "--experiment", m.experiment->name, "--variant",
-         m.variant->name, "--lang", m.lang, "--size", std::to_string(m.size)},
-        limits);
-    if (child.interrupted) {
-      std::cerr << "interrupted\n"
-                << "oomlab: interrupted; " << index << " of " << plan.size()
-                << " measurements were recorded, the one under way was discarded\n";
-      return 128 + interrupt_signal();
-    }
-    if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
-    cgroup.reset();  // removed now: leftover workers are killed with it
-    const nlohmann::json report = nlohmann::json::parse(child.report_text, nullptr, false);
-    const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
-    nlohmann::json record = build_record(m, scale, child, report, outcome, env);
-    if (m.experiment->process_tree && !no_tree_peak_reason.empty()) {
-      record["tree_peak_reason"] = "no tree peak: " + no_tree_peak_reason + " (RSS and PSS sums were still sampled)";
+    std::cerr << "[" << index + 1 << "/" << plan.size() << "] " << m.experiment->name << " "
+              << (m.profile.empty() ? "" : m.profile + " ") << m.lang << " " << m.variant->name << " n=" << m.size
+              << " rep " << m.repeat << "/" << m.repeats << " … " << std::flush;
+    nlohmann::json record;
+    if (!m.profile.empty() && !profile_skip_reason.empty()) {
+      record = build_skipped_record(m, scale, "swap profile " + m.profile + ": " + profile_skip_reason, env);
+    } else {
+      const std::optional<CgroupSettings> limits =
+          active_profile ? std::optional<CgroupSettings>(active_profile->cgroup_settings()) : std::nullopt;
+      bool interrupted = false;
+      record = measure(m, scale, options, cgroups, limits, env, interrupted);
+      if (interrupted) {
+        std::cerr << "interrupted\n"
+                  << "oomlab: interrupted; " << index << " of " << plan.size()
+                  << " measurements were recorded, the one under way was discarded\n";
+        return 128 + interrupt_signal();
+      }
+      if (active_profile) record.update(active_profile->description());
     }
     append_record(record_file(options.results_root, machine, m.experiment->name), record);
     if (options.json_output) std::cout << record.dump() << std::endl;
     std::cerr << progress_result(record) << "\n";
-    if (outcome.outcome != "ok" && outcome.outcome != "skipped") ++failures;
+    if (counts_as_failure(m, record.at("outcome"))) ++failures;
   }
   std::cerr << "oomlab: " << plan.size() << " measurements, " << failures << " failed; records in "
             << (options.results_root / machine).string() << "\n";

@@ -28,6 +28,9 @@ struct RunOptions {
   std::filesystem::path experiments_dir;
   std::filesystem::path results_root;
   std::filesystem::path source_dir;      // for the git commit in the env block
+  std::vector<std::string> profiles;     // swap experiments: which profiles (empty: the experiment's)
+  std::optional<std::uint64_t> mem_limit_bytes;  // swap experiments: overrides the scale's limit
+  std::filesystem::path swap_directory;  // where swap files go
   bool json_output = false;              // also print each record on stdout
 };
 

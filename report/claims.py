@@ -2,7 +2,9 @@
 
 A claim entry (experiments/<name>/claims.json) compares one metric of a subject (lang + variant) with a
 reference. Its ratio is median(subject) / median(reference), both at the largest size where both have ok
-records on the same machine, using only each group's newest commit. The tests import this module, so the
+records on the same machine, using only each group's newest commit. An entry of "kind": "outcome"
+compares how runs ended instead (C1: with swap the job finishes, without it is OOM-killed): it is
+confirmed when the subject ends as "subject_outcome" and the reference as "reference_outcome". The tests import this module, so the
 page and the test suite can never disagree about a verdict.
 """
 
@@ -30,6 +32,15 @@ class Measurement:
     ratio: float
     n_subject: int
     n_reference: int
+    outcomes: tuple = None  # outcome claims: (subject's outcome, reference's outcome); ratio is None
+
+    def text(self, with_machine=False):
+        """'0.20× at n=1,000,000' or 'ok vs oom_killed at 96 MiB' (with ' on <machine>')."""
+        where = f" on {self.machine_id}" if with_machine else ""
+        size = format_size(self.size, self.size_unit)
+        if self.outcomes:
+            return f"{self.outcomes[0]} vs {self.outcomes[1]} at {size}{where}"
+        return f"{format_ratio(self.ratio)} at {size}{where}"
 
 
 @dataclass
@@ -43,19 +54,22 @@ class ClaimResult:
     @property
     def ratio(self):
         """The ratio when exactly one machine measured it, else the median over machines."""
-        return statistics.median(m.ratio for m in self.measurements) if self.measurements else None
+        ratios = [m.ratio for m in self.measurements if m.ratio is not None]
+        return statistics.median(ratios) if ratios else None
 
     def evidence(self, with_machine=False):
         """'py remedy / py baseline = 0.20× at n=10,000,000 (article: 0.4–0.6×)'."""
-        comparison = f"{side_label(self.entry['subject'])} / {side_label(self.entry['reference'])}"
-        article = f"(article: {format_range(self.entry.get('article_range'))})"
+        if self.entry.get("kind") == "outcome":
+            comparison = f"{side_label(self.entry['subject'])} vs {side_label(self.entry['reference'])}"
+            article = f"(article: {self.entry['subject_outcome']} vs {self.entry['reference_outcome']})"
+        else:
+            comparison = f"{side_label(self.entry['subject'])} / {side_label(self.entry['reference'])}"
+            article = f"(article: {format_range(self.entry.get('article_range'))})"
         if not self.measurements:
             return f"{comparison}: not measured{': ' + self.note if self.note else ''} {article}"
-        parts = []
-        for m in self.measurements:
-            where = f" on {m.machine_id}" if with_machine else ""
-            parts.append(f"{format_ratio(m.ratio)} at {format_size(m.size, m.size_unit)}{where}")
-        return f"{comparison} = {'; '.join(parts)} {article}"
+        parts = [m.text(with_machine) for m in self.measurements]
+        joiner = ": " if self.entry.get("kind") == "outcome" else " = "
+        return f"{comparison}{joiner}{'; '.join(parts)} {article}"
 
 
 def side_label(side):
@@ -102,13 +116,48 @@ def combine_verdicts(verdicts):
     return NUANCED
 
 
-def _side_records(records, entry, side):
-    """ok records of one side of an entry (its experiment, lang, variant)."""
+def _side_records(records, entry, side, ok_only=True):
+    """Records of one side of an entry (its experiment, lang, variant), ok ones only by default."""
     fields = {"lang": side.get("lang"), "variant": side.get("variant")}
     experiment = side.get("experiment") or entry.get("experiment")
     if experiment:
         fields["experiment"] = experiment
-    return rec.select(records, **fields)
+    return rec.select(records, ok_only=ok_only, **fields)
+
+
+def _usual_outcome(records):
+    """The most frequent outcome among records (ties: the first seen)."""
+    outcomes = [record["outcome"] for record in records]
+    return max(dict.fromkeys(outcomes), key=outcomes.count)
+
+
+def measure_outcomes(entry, records):
+    """(measurements, note) for an outcome entry: how each side usually ended, per machine, at the
+    largest size both ran (skipped runs do not count: they did not run)."""
+    records, _ = rec.newest_commit_only(records)
+    ran = [record for record in records if record.get("outcome") != "skipped"]
+    subject_records = _side_records(ran, entry, entry["subject"], ok_only=False)
+    reference_records = _side_records(ran, entry, entry["reference"], ok_only=False)
+    measurements, notes = [], []
+    for machine_id in rec.machines(subject_records + reference_records):
+        subject_here = [r for r in subject_records if rec.machine_of(r) == machine_id]
+        reference_here = [r for r in reference_records if rec.machine_of(r) == machine_id]
+        common = {r["size"] for r in subject_here} & {r["size"] for r in reference_here}
+        if not common:
+            notes.append(f"no size ran on both sides on {machine_id}")
+            continue
+        size = max(common)
+        subject_at = [r for r in subject_here if r["size"] == size]
+        reference_at = [r for r in reference_here if r["size"] == size]
+        measurements.append(Measurement(
+            machine_id=machine_id, size=size, size_unit=subject_at[0].get("size_unit") or "elements",
+            subject_median=None, reference_median=None, ratio=None,
+            n_subject=len(subject_at), n_reference=len(reference_at),
+            outcomes=(_usual_outcome(subject_at), _usual_outcome(reference_at)),
+        ))
+    if not subject_records and not reference_records:
+        notes.append("no records that ran")
+    return measurements, "; ".join(notes)
 
 
 def measure(entry, records):
@@ -148,7 +197,12 @@ def measure(entry, records):
 
 
 def evaluate(entry, records):
-    """The ClaimResult of one entry: per-machine ratios and their combined verdict."""
+    """The ClaimResult of one entry: per-machine ratios (or outcomes) and their combined verdict."""
+    if entry.get("kind") == "outcome":
+        measurements, note = measure_outcomes(entry, records)
+        expected = (entry["subject_outcome"], entry["reference_outcome"])
+        verdicts = [CONFIRMED if m.outcomes == expected else WRONG for m in measurements]
+        return ClaimResult(entry=entry, measurements=measurements, verdict=combine_verdicts(verdicts), note=note)
     measurements, note = measure(entry, records)
     verdicts = [verdict_for_ratio(m.ratio, entry["article_range"], entry.get("direction", "none"),
                                   entry.get("no_effect_band", NO_EFFECT_BAND))
@@ -168,8 +222,15 @@ def check_expected(entry, records):
     ok means every machine is inside and ratio is the one furthest outside (else the median).
     No data → (False, None, "not measured: …"): a test should skip on `ratio is None`, not pass.
     """
-    bounds = entry.get("expected_range") or entry["article_range"]
     result = evaluate(entry, records)
+    if entry.get("kind") == "outcome":
+        label = f"{entry.get('id', '?')} {side_label(entry['subject'])} vs {side_label(entry['reference'])}"
+        if not result.measurements:
+            return False, None, f"not measured: {label}: {result.note or 'no data'}"
+        text = "; ".join(m.text(with_machine=True) for m in result.measurements)
+        message = (f"{label}: {text}; expected {entry['subject_outcome']} vs {entry['reference_outcome']}")
+        return result.verdict == CONFIRMED, 1.0 if result.verdict == CONFIRMED else 0.0, message
+    bounds = entry.get("expected_range") or entry["article_range"]
     label = f"{entry.get('id', '?')} {entry['metric']} {side_label(entry['subject'])} / {side_label(entry['reference'])}"
     if not result.measurements:
         return False, None, f"not measured: {label}: {result.note or 'no data'}"
@@ -191,6 +252,11 @@ def validate_entry(entry):
     """Why a claims.json entry cannot be evaluated, or None."""
     if not isinstance(entry, dict):
         return "not an object"
+    if entry.get("kind") == "outcome":
+        for name in ("id", "subject", "reference", "subject_outcome", "reference_outcome"):
+            if name not in entry:
+                return f"missing {name!r}"
+        return None
     for name in ("id", "metric", "subject", "reference", "article_range"):
         if name not in entry:
             return f"missing {name!r}"

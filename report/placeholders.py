@@ -9,7 +9,7 @@ import re
 
 from report import claims
 from report import records as rec
-from report.units import format_bytes, format_bytes_per_element, format_ratio
+from report.units import format_bytes, format_bytes_per_element, format_ratio, format_seconds
 
 NOT_MEASURED_TEXT = "(not measured)"
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -52,6 +52,7 @@ class Filler:
             "size": self._size,
             "ratio": self._ratio,
             "verdict": self._verdict,
+            "metric": self._metric,
         }
         handler = handlers.get(words[0]) if words else None
         value = None
@@ -102,6 +103,20 @@ class Filler:
         }
         measurements, _ = claims.measure(entry, self.records)
         return format_ratio(measurements[0].ratio) if measurements else None
+
+    def _metric(self, words):
+        """{{metric NAME LANG VARIANT}}: the median of one field or metrics entry at the largest size,
+        formatted by its unit suffix (_bytes, _seconds; otherwise a plain number)."""
+        name, lang, variant = words
+        size, at_size = self._largest(lang, variant, metric=name)
+        if size is None:
+            return None
+        value = rec.median_metric(at_size, name)
+        if name.endswith("_bytes"):
+            return format_bytes(value)
+        if name.endswith("_seconds"):
+            return format_seconds(value)
+        return f"{value:.3g}"
 
     def _verdict(self, words):
         (claim_id,) = words

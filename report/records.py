@@ -77,6 +77,11 @@ def load_file(path, warn=warn):
         record["size"] = int(record["size"])
         if not isinstance(record.get("metrics"), dict):
             record["metrics"] = {}
+        if record.get("swap_profile"):
+            # Each swap profile is a condition of its own: "ssd:random" is aggregated, drawn and
+            # compared apart from "hdd:random". The harness's variant name stays in base_variant.
+            record["base_variant"] = record["variant"]
+            record["variant"] = f"{record['swap_profile']}:{record['variant']}"
         record["_source"] = source
         records.append(record)
     return records

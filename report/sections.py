@@ -109,12 +109,10 @@ def _result_cell(result, lang, several_machines, by_name):
         prefix = f"{cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])}: "
     elif entry["subject"]["variant"] != "remedy" or entry["reference"]["variant"] != "baseline":
         prefix = f"{entry['subject']['variant']} / {entry['reference']['variant']}: "
-    metric = "" if entry["metric"] == "peak_delta_bytes" else f" ({entry['metric']})"
+    metric = "" if entry.get("metric", "peak_delta_bytes") == "peak_delta_bytes" else f" ({entry['metric']})"
     if not result.measurements:
         return f"{prefix}not measured{metric}, {where}"
-    values = "; ".join(
-        f"**{format_ratio(m.ratio)}** at {format_size(m.size, m.size_unit)}"
-        + (f" on `{m.machine_id}`" if several_machines else "") for m in result.measurements)
+    values = "; ".join(f"**{m.text(several_machines)}**" for m in result.measurements)
     return f"{prefix}{values}{metric}, {where}"
 
 
@@ -216,19 +214,22 @@ def _entries_table(document, data, experiment, entries, several_machines):
     rows = []
     for entry in sorted(entries, key=lambda e: cl.claim_number(e["id"])):
         result = cl.evaluate(entry, data.records)
-        ratio = "; ".join(
-            f"{format_ratio(m.ratio)} at {format_size(m.size, m.size_unit)}"
-            + (f" on `{m.machine_id}`" if several_machines else "") for m in result.measurements
-        ) or "not measured"
+        ratio = "; ".join(m.text(several_machines) for m in result.measurements) or "not measured"
         known = any(claim["id"] == entry["id"] for claim in data.article_claims)
+        if entry.get("kind") == "outcome":
+            compared = f"outcome: {cl.side_label(entry['subject'])} vs {cl.side_label(entry['reference'])}"
+            article = expected = f"{entry['subject_outcome']} vs {entry['reference_outcome']}"
+        else:
+            compared = f"`{entry['metric']}`: {cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])}"
+            article = format_range(entry["article_range"])
+            expected = format_range(entry.get("expected_range"))
         rows.append([
             f"[{entry['id']}](#claim-{entry['id']})" if known else entry["id"],
             b.md_escape(entry.get("summary", "")),
-            f"`{entry['metric']}`: {cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])}",
+            compared,
             ratio,
-            format_range(entry["article_range"]),
-            format_range(entry.get("expected_range")) + (
-                f": {b.md_escape(entry['tolerance_reason'])}" if entry.get("tolerance_reason") else ""),
+            article,
+            expected + (f": {b.md_escape(entry['tolerance_reason'])}" if entry.get("tolerance_reason") else ""),
             result.verdict,
         ])
     document.add(

@@ -1,6 +1,5 @@
 # Shared set-up of the pytest suites: the repository on sys.path (for `import report.…`), the built
 # CLI, and one quick-scale run per experiment that every test of that experiment reads.
-import json
 import os
 import subprocess
 import sys
@@ -26,8 +25,15 @@ def run_oomlab(*arguments, check=True):
 
 
 def read_records(results_dir):
-    return [json.loads(line) for path in sorted(Path(results_dir).rglob("*.jsonl"))
-            for line in path.read_text().splitlines() if line.strip()]
+    """Records as the report reads them (report/records.py): a swap run's variant is "<profile>:<variant>"."""
+    from report import records
+    return records.load_records([results_dir])
+
+
+@pytest.fixture(scope="session")
+def oomlab_binary():
+    """The path of the built CLI, for tests that start it themselves."""
+    return OOMLAB
 
 
 @pytest.fixture(scope="session")

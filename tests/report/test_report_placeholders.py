@@ -40,3 +40,16 @@ def test_placeholders_use_only_the_newest_commit():
 
 def test_text_without_placeholders_is_unchanged():
     assert fill("No {braces} here.")[0] == "No {braces} here."
+
+
+def test_metric_placeholder_formats_by_unit_suffix():
+    records = [make_record(variant="probe", size=96, metrics={"swapin_latency_mean_seconds": 0.0088, "faults": 91.0}),
+               make_record(variant="probe", size=96, metrics={"swapin_latency_mean_seconds": 0.0090, "faults": 93.0}),
+               make_record(variant="probe", size=96, metrics={"swapin_latency_mean_seconds": 0.0089, "faults": 92.0})]
+    text, warnings = fill("{{metric swapin_latency_mean_seconds py probe}} / {{metric faults py probe}} / "
+                          "{{metric peak_delta_bytes py probe}}", records=records)
+    parts = text.split(" / ")
+    assert parts[0].startswith("8.9") and parts[0].endswith("ms"), parts[0]
+    assert parts[1] == "92"
+    assert parts[2].endswith("B") or parts[2].endswith("MiB"), parts[2]
+    assert warnings == []

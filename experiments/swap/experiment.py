@@ -1,0 +1,64 @@
+"""Swap (the article's remedy 1), Python side: the same buffer and access patterns as
+experiment.cpp, plus a list of float objects read in a scattered order, as an object graph is.
+
+The buffer is run.size MiB, about 1.5× the profile's memory limit, written during setup.
+"""
+import time
+
+import numpy as np
+
+MIB = 1024 * 1024
+PAGE_BYTES = 4096
+SEQUENTIAL_PASSES = 3
+# A list of floats costs ~40 B per element (8 B slot + 32 B float block; see list_to_numpy).
+LIST_BYTES_PER_ELEMENT = 40
+# Visiting every element with this stride (a prime) jumps between pages like pointer chasing does.
+OBJECT_STRIDE = 7919
+
+
+def written_buffer(size_mib):
+    """Every page written, so every page is resident or swapped out: none is a shared zero page."""
+    return np.ones(size_mib * MIB, dtype=np.uint8)
+
+
+def variant_sequential(run):
+    """3 passes over the buffer, page by page in address order: readahead helps."""
+    buffer = written_buffer(run.size)
+    run.start()
+    started = time.perf_counter()
+    checksum = 0
+    for _ in range(SEQUENTIAL_PASSES):
+        checksum += int(buffer[::PAGE_BYTES].sum())
+    pages_read = SEQUENTIAL_PASSES * (buffer.size // PAGE_BYTES)
+    run.add_metric("pages_read", float(pages_read))
+    run.add_metric("seconds_per_page_read", (time.perf_counter() - started) / pages_read)
+    run.add_metric("checksum", float(checksum))
+    run.stop()
+
+
+def variant_random(run):
+    """Every page of the buffer once, in random order: each swapped page is a fault."""
+    buffer = written_buffer(run.size)
+    offsets = np.random.default_rng(0).permutation(buffer.size // PAGE_BYTES) * PAGE_BYTES
+    run.start()
+    started = time.perf_counter()
+    checksum = int(buffer[offsets].sum())  # fancy indexing reads the pages in the shuffled order
+    run.add_metric("pages_read", float(offsets.size))
+    run.add_metric("seconds_per_page_read", (time.perf_counter() - started) / offsets.size)
+    run.add_metric("checksum", float(checksum))
+    run.stop()
+
+
+def variant_objects(run):
+    """A list of floats filling the working set, every element read once in a scattered order."""
+    count = run.size * MIB // LIST_BYTES_PER_ELEMENT
+    if count % OBJECT_STRIDE == 0:
+        count += 1  # keep the stride coprime with the count, so every element is visited
+    values = [i * 0.5 for i in range(count)]
+    run.start()
+    total, index = 0.0, 0
+    for _ in range(count):
+        total += values[index]
+        index = (index + OBJECT_STRIDE) % count
+    run.add_metric("elements_read", float(count))
+    run.stop()

@@ -1,0 +1,58 @@
+// What each swap profile sets up.
+#include "swap_profile.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace oomlab {
+
+std::string swap_profile_unavailable_reason(const std::string& profile, const CgroupSupport& cgroups) {
+  if (std::find(kSwapProfiles.begin(), kSwapProfiles.end(), profile) == kSwapProfiles.end()) {
+    return "unknown swap profile '" + profile + "'";
+  }
+  if (profile == "ram") return "";
+  if (!cgroups.usable()) return "a memory limit needs a memory cgroup: " + cgroups.unavailable_reason;
+  if (profile == "none") return "";
+  if (::access("/usr/sbin/swapon", X_OK) != 0 && ::access("/sbin/swapon", X_OK) != 0) return "no swapon on this machine";
+  if ((profile == "ssd" || profile == "hdd") && ::access("/dev/loop-control", F_OK) != 0) return "no loop devices";
+  if (profile == "hdd" && !cgroups.io_throttling) return "no cgroup io throttling (v1 blkio or v2 io controller)";
+  if (profile == "zram" && ::access("/sys/class/zram-control/hot_add", R_OK) != 0) {
+    return "no zram-control (load the zram module)";
+  }
+  return "";
+}
+
+SwapProfile::SwapProfile(const std::string& name, std::uint64_t mem_limit_bytes, std::uint64_t swap_bytes,
+                         const std::filesystem::path& swap_directory)
+    : name_(name), mem_limit_bytes_(mem_limit_bytes), swap_bytes_(swap_bytes) {
+  if (name == "ssd" || name == "hdd") {
+    device_ = std::make_unique<SwapDevice>(SwapKind::disk_loop, swap_bytes, swap_directory);
+  } else if (name == "zram") {
+    device_ = std::make_unique<SwapDevice>(SwapKind::zram, swap_bytes, swap_directory);
+  }
+}
+
+CgroupSettings SwapProfile::cgroup_settings() const {
+  CgroupSettings settings;
+  if (name_ == "ram") return settings;
+  settings.memory_limit_bytes = mem_limit_bytes_;
+  settings.swap_limit_bytes = name_ == "none" ? 0 : swap_bytes_;
+  // A child cgroup inherits its parent's swappiness, which may be 0 (never swap): set the kernel default.
+  settings.swappiness = 60;
+  if (name_ == "hdd") settings.read_throttle = ReadThrottle{device_->major(), device_->minor(), kHddReadIops, kHddReadBytesPerSecond};
+  return settings;
+}
+
+nlohmann::json SwapProfile::description() const {
+  nlohmann::json description = {{"swap_profile", name_}};
+  if (name_ != "ram") description["mem_limit_bytes"] = mem_limit_bytes_;
+  if (device_) description["swap_device"] = device_->description();
+  if (name_ == "hdd") {
+    description["read_throttle"] = {{"read_iops", kHddReadIops}, {"read_bytes_per_second", kHddReadBytesPerSecond}};
+  }
+  return description;
+}
+
+}  // namespace oomlab

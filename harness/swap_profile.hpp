@@ -1,0 +1,56 @@
+// The swap experiment's profiles: the same job under a memory limit, with swap of different kinds.
+//   ram   no limit at all: the "add RAM" remedy.
+//   none  the limit, and no swap: expect the OOM killer.
+//   ssd   the limit, swap on the local disk (a loop device with direct I/O over a file).
+//   hdd   the same device, slowed to HDD-like behaviour for the measured processes: a cgroup read
+//         throttle of ~120 random reads per second and 100 MB/s (v1 blkio.throttle.*, v2 io.max).
+//         Only reads are throttled: the kernel's swap-out writes are not charged to the job's
+//         cgroup, and a real HDD is slow at both. Swap-ins, which the job waits for, are what it
+//         emulates.
+//   zram  the limit, compressed swap in RAM (lz4).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cgroup.hpp"
+#include "swap_device.hpp"
+
+namespace oomlab {
+
+inline const std::vector<std::string> kSwapProfiles = {"ram", "none", "ssd", "hdd", "zram"};
+
+// HDD-like throttle: a 7200 rpm disk does 80-125 random 4 KiB reads per second, ~100 MB/s in sequence.
+inline constexpr std::uint64_t kHddReadIops = 120;
+inline constexpr std::uint64_t kHddReadBytesPerSecond = 100'000'000;
+
+// Why `profile` cannot run on this machine, or "" if it can.
+std::string swap_profile_unavailable_reason(const std::string& profile, const CgroupSupport& cgroups);
+
+// A profile made ready: its swap device exists while this object lives.
+class SwapProfile {
+ public:
+  // REQUIRES: swap_profile_unavailable_reason(name, cgroups) is "". Throws std::runtime_error if a
+  // device cannot be made (the reason becomes the measurements' `skipped` reason).
+  SwapProfile(const std::string& name, std::uint64_t mem_limit_bytes, std::uint64_t swap_bytes,
+              const std::filesystem::path& swap_directory);
+
+  const std::string& name() const { return name_; }
+  // The cgroup of each measurement: limit, swap allowance, swappiness, read throttle.
+  CgroupSettings cgroup_settings() const;
+  // For records: {"swap_profile", "mem_limit_bytes", "swap_device", "read_throttle"}.
+  nlohmann::json description() const;
+
+ private:
+  std::string name_;
+  std::uint64_t mem_limit_bytes_;
+  std::uint64_t swap_bytes_;
+  std::unique_ptr<SwapDevice> device_;
+};
+
+}  // namespace oomlab
