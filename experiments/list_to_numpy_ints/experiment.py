@@ -17,36 +17,31 @@ def small_values(n):
     return (i % 256 for i in range(n))
 
 
+def hold(run, held):
+    """Ends the measured phase while `held`, the variant's container, is alive."""
+    run.stop()
+
+
 def variant_baseline(run):
     """A list of n large ints: an 8-byte pointer per element, plus an int object each."""
-    held = list(large_values(run.size))
-    run.stop()  # measure while it is alive
-    del held
+    hold(run, list(large_values(run.size)))
 
 
 def variant_remedy(run):
     """An int64 array of the large ints: 8 bytes each."""
-    held = np.fromiter(large_values(run.size), dtype=np.int64, count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(large_values(run.size), dtype=np.int64, count=run.size))
 
 
 def variant_baseline_small(run):
     """A list of n small ints: an 8-byte pointer per element to a shared cached object, nothing more."""
-    held = list(small_values(run.size))
-    run.stop()
-    del held
+    hold(run, list(small_values(run.size)))
 
 
 def variant_remedy_small(run):
     """An int64 array of the small ints: 8 bytes each, the same as the list's pointers."""
-    held = np.fromiter(small_values(run.size), dtype=np.int64, count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(small_values(run.size), dtype=np.int64, count=run.size))
 
 
 def variant_remedy_small_uint8(run):
     """A uint8 array of the small ints: 1 byte each, as the values allow."""
-    held = np.fromiter(small_values(run.size), dtype=np.uint8, count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(small_values(run.size), dtype=np.uint8, count=run.size))

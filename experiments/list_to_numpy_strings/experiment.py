@@ -25,32 +25,29 @@ def codes(n, outlier=False):
     return (OUTLIER if outlier and i == n // 2 else code(i) for i in range(n))
 
 
+def hold(run, held):
+    """Ends the measured phase while `held`, the variant's container, is alive."""
+    run.stop()
+
+
 def variant_baseline(run):
     """A list of n str: an 8-byte pointer per element, plus a str object (49 B + 1 per character) each."""
-    held = list(codes(run.size))
-    run.stop()  # measure while it is alive
-    del held
+    hold(run, list(codes(run.size)))
 
 
 def variant_remedy(run):
     """NumPy U12: UCS-4, 4 bytes per character, every element padded to the longest code."""
-    held = np.fromiter(codes(run.size), dtype=f"U{LONGEST_CODE}", count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(codes(run.size), dtype=f"U{LONGEST_CODE}", count=run.size))
 
 
 def variant_remedy_outlier(run):
     """NumPy U200: the same codes and one 200-character string, so every element takes 800 bytes."""
-    held = np.fromiter(codes(run.size, outlier=True), dtype=f"U{len(OUTLIER)}", count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(codes(run.size, outlier=True), dtype=f"U{len(OUTLIER)}", count=run.size))
 
 
 def variant_remedy_bytes(run):
     """NumPy S12: one byte per ASCII character, padded to the longest code."""
-    held = np.fromiter(codes(run.size), dtype=f"S{LONGEST_CODE}", count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(codes(run.size), dtype=f"S{LONGEST_CODE}", count=run.size))
 
 
 def variant_remedy_packed(run):
@@ -67,12 +64,9 @@ def variant_remedy_packed(run):
     for text in codes(n):
         characters[position:position + len(text)] = text.encode("ascii")
         position += len(text)
-    run.stop()
-    del characters, ends
+    hold(run, (characters, ends))
 
 
 def variant_remedy_object(run):
     """An object-dtype array: the same pointers to the same str objects, so no saving."""
-    held = np.fromiter(codes(run.size), dtype=object, count=run.size)
-    run.stop()
-    del held
+    hold(run, np.fromiter(codes(run.size), dtype=object, count=run.size))
