@@ -14,6 +14,8 @@
 #include <sstream>
 #include <thread>
 
+#include "cgroup.hpp"
+#include "proc_memory.hpp"
 #include "swap_device.hpp"
 
 namespace oomlab {
@@ -50,22 +52,12 @@ std::vector<std::pair<std::string, std::string>> noted_zram_devices() {
   return devices;
 }
 
-// The cgroup this process runs in, in each hierarchy: oomlab makes its cgroups right below it.
+// Where oomlab makes its cgroups: right below the cgroup this process runs in, in each hierarchy.
 std::vector<fs::path> own_cgroup_dirs() {
+  const CgroupSupport support = probe_cgroups();
   std::vector<fs::path> dirs;
-  std::ifstream in("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto first = line.find(':');
-    const auto second = line.find(':', first + 1);
-    if (first == std::string::npos || second == std::string::npos) continue;
-    const std::string controllers = line.substr(first + 1, second - first - 1);
-    const std::string path = line.substr(second + 1);
-    if (controllers.empty()) {
-      dirs.push_back(fs::path("/sys/fs/cgroup") / path.substr(1));
-    } else if (controllers == "memory" || controllers == "blkio") {
-      dirs.push_back(fs::path("/sys/fs/cgroup") / controllers / path.substr(1));
-    }
+  for (const fs::path& dir : {support.memory_parent, support.io_parent}) {
+    if (!dir.empty()) dirs.push_back(dir);
   }
   return dirs;
 }
@@ -97,13 +89,7 @@ bool owned_by_live_oomlab(const std::string& name) {
 std::vector<std::string> marked_swap_devices() {
   std::vector<std::string> found;
   const auto zram_devices = noted_zram_devices();
-  std::ifstream swaps("/proc/swaps");
-  std::string line;
-  std::getline(swaps, line);  // header
-  while (std::getline(swaps, line)) {
-    std::istringstream fields(line);
-    std::string device;
-    fields >> device;
+  for (const std::string& device : active_swap_devices()) {
     if (device.rfind("/dev/loop", 0) == 0) {
       const std::string backing = loop_backing_file(device);
       if (has_marker(backing) && !owned_by_live_oomlab(backing)) found.push_back(device);

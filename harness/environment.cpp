@@ -109,16 +109,7 @@ nlohmann::json machine_capabilities() {
   const bool memory_cgroup = cgroup_version == "v1" || v2_controllers.find("memory") != std::string::npos;
   const bool io_throttling = exists("/sys/fs/cgroup/blkio/blkio.throttle.read_iops_device") ||
                              v2_controllers.find("io") != std::string::npos;
-  nlohmann::json swap_devices = nlohmann::json::array();
-  std::ifstream swaps("/proc/swaps");
-  std::string line;
-  std::getline(swaps, line);  // header
-  while (std::getline(swaps, line)) {
-    std::istringstream fields(line);
-    std::string device;
-    fields >> device;
-    if (!device.empty()) swap_devices.push_back(device);
-  }
+  const nlohmann::json swap_devices = active_swap_devices();
   return {
       {"is_root", ::geteuid() == 0},
       {"cgroup", cgroup_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(cgroup_version)},

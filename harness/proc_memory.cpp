@@ -98,6 +98,19 @@ void reset_peak_rss() {
   }
 }
 
+std::vector<std::string> active_swap_devices() {
+  std::vector<std::string> devices;
+  std::ifstream swaps("/proc/swaps");
+  std::string line;
+  std::getline(swaps, line);  // header
+  while (std::getline(swaps, line)) {
+    std::istringstream fields(line);
+    std::string device;
+    if (fields >> device) devices.push_back(device);
+  }
+  return devices;
+}
+
 std::optional<std::uint64_t> read_meminfo_bytes(const std::string& field) {
   const auto text = slurp("/proc/meminfo");
   if (!text) return std::nullopt;

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace oomlab {
 
@@ -39,6 +40,9 @@ std::optional<SmapsRollup> read_smaps_rollup(pid_t pid);
 // Throws std::runtime_error if the kernel refuses: a peak measured without the reset would include
 // everything the process did before, and must not be reported as the peak of the measured phase.
 void reset_peak_rss();
+
+// The swap devices and files in use now (/proc/swaps), by path.
+std::vector<std::string> active_swap_devices();
 
 // A value from /proc/meminfo in bytes ("MemTotal", ...), or nothing.
 std::optional<std::uint64_t> read_meminfo_bytes(const std::string& field);
