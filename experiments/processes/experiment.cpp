@@ -164,7 +164,7 @@ OOMLAB_VARIANT(processes, one_copy, "the process copies the buffer once: the uni
 
 // One variant per way and worker count; the harness knows only variant × size.
 #define PROCESSES_VARIANT(way, workers, doc) \
-  OOMLAB_VARIANT(processes, way##_n##workers, doc " (" #workers " workers)") { way(run, workers); }
+  OOMLAB_VARIANT(processes, way##_n##workers, doc " (N = " #workers ")") { way(run, workers); }
 #define PROCESSES_VARIANTS(way, doc)    \
   PROCESSES_VARIANT(way, 1, doc)        \
   PROCESSES_VARIANT(way, 2, doc)        \

@@ -347,7 +347,7 @@ def _variant(way, workers):
         way(run, workers)
 
     first_line = way.__doc__.splitlines()[0]
-    variant.__doc__ = f"{first_line} ({workers} worker{'s' if workers > 1 else ''})"
+    variant.__doc__ = f"{first_line} (N = {workers})"
     return variant
 
 
