@@ -176,10 +176,20 @@ def _pool_reports(run, context, workers, task, arguments):
             run.add_metric(name, float(np.mean([report[name] for report in reports])))
 
 
-def _inherit(data):
-    """Makes `data` the module global that forked workers inherit."""
+def _fork_inherited(run, workers, data, task, freeze=False):
+    """Forked workers run `task` on `data`, which they inherit as the module global DATA. The data was
+    built before the measured phase; with `freeze`, gc.freeze() runs just before the fork."""
     global DATA
     DATA = data
+    if freeze:
+        gc.freeze()  # moves every tracked object to the permanent generation: collections skip them
+    run.start()
+    try:
+        _pool_reports(run, multiprocessing.get_context("fork"), workers, task, range(workers))
+    finally:
+        if freeze:
+            gc.unfreeze()
+        DATA = None
 
 
 def _start_helpers(method):
@@ -211,18 +221,12 @@ def baseline_pickled(run, workers):
 
 def fork_inherit_numpy(run, workers):
     """Forked workers read the array they inherited: NumPy reads write nothing, so the pages stay shared."""
-    _inherit(values(run.size))
-    run.start()
-    _pool_reports(run, multiprocessing.get_context("fork"), workers, read_inherited_numpy, range(workers))
-    _inherit(None)
+    _fork_inherited(run, workers, values(run.size), read_inherited_numpy)
 
 
 def fork_inherit_list(run, workers):
     """Forked workers read an inherited list of floats: each read writes a refcount, so pages get copied."""
-    _inherit(values(run.size).tolist())
-    run.start()
-    _pool_reports(run, multiprocessing.get_context("fork"), workers, read_inherited_list, range(workers))
-    _inherit(None)
+    _fork_inherited(run, workers, values(run.size).tolist(), read_inherited_list)
 
 
 def _rows(n):
@@ -233,22 +237,12 @@ def _rows(n):
 
 def fork_inherit_rows(run, workers):
     """Forked workers collect garbage, then read an inherited table of list rows: both copy pages."""
-    _inherit(_rows(run.size))
-    run.start()
-    _pool_reports(run, multiprocessing.get_context("fork"), workers, collect_then_read_rows, range(workers))
-    _inherit(None)
+    _fork_inherited(run, workers, _rows(run.size), collect_then_read_rows)
 
 
 def gc_freeze(run, workers):
     """gc.freeze() before the fork: the workers' collection writes nothing, their reads still copy."""
-    _inherit(_rows(run.size))
-    gc.freeze()  # moves every tracked object to the permanent generation: collections skip them
-    run.start()
-    try:
-        _pool_reports(run, multiprocessing.get_context("fork"), workers, collect_then_read_rows, range(workers))
-    finally:
-        gc.unfreeze()
-        _inherit(None)
+    _fork_inherited(run, workers, _rows(run.size), collect_then_read_rows, freeze=True)
 
 
 def _shared_memory(run, workers, method):
