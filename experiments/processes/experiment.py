@@ -21,8 +21,8 @@ import numpy as np
 # Workers hold their data this long once every worker has it (and after the snapshot of the tree), so
 # that the harness's RSS sampler, every 5 ms, sees the plateau too.
 HOLD_SECONDS = 0.05
-# A barrier that waits longer than this has lost a worker: fail with a message instead of hanging.
-BARRIER_TIMEOUT_SECONDS = 120
+# A barrier that waits longer than this has lost a worker: fail (with the worker's error) instead of hanging.
+BARRIER_TIMEOUT_SECONDS = 60
 # Single-element reads timed through a Manager proxy: each is a pickled round trip (~50 µs or more).
 PROXY_ACCESSES = 1000
 # The article's "small pieces": what one task of `small_chunks` carries (64 Ki values, 512 KiB).
@@ -165,7 +165,11 @@ def _pool_reports(run, context, workers, task, arguments):
     with context.Pool(workers, initializer=_join, initargs=(plateau, release)) as pool:
         # A worker blocked at the barrier takes no second task, so each of the N tasks has its own worker.
         pending = pool.map_async(task, arguments, chunksize=1)
-        plateau.wait(BARRIER_TIMEOUT_SECONDS)
+        try:
+            plateau.wait(BARRIER_TIMEOUT_SECONDS)
+        except threading.BrokenBarrierError:
+            pending.get(timeout=1)  # raises a worker's own error, if one failed before its plateau
+            raise
         note_tree(run)
         time.sleep(HOLD_SECONDS)
         release.wait(BARRIER_TIMEOUT_SECONDS)
