@@ -60,10 +60,11 @@ def test_each_variant_runs_the_workers_its_name_says(runs):
 
 
 def test_each_pickled_worker_adds_one_copy_and_its_own_interpreter_pages(runs):
-    # From N = 4 to 8 the pickling transients are already there; what each extra worker adds is its
-    # copy plus ~3 MiB of its own (0.2 of a copy at 2M values): measured 1.2 copies per worker.
-    per_worker = (tree_delta(runs, "py", "baseline_pickled_n8") - tree_delta(runs, "py", "baseline_pickled_n4")) / 4
-    assert 1.0 <= per_worker / one_copy(runs, "py") <= 1.45, per_worker / MIB
+    # From N = 2 to 8 the pickling transients are there at both ends; what each extra worker adds is its
+    # copy plus ~3 MiB of its own (0.2 of a copy at 2M values): measured 1.2 copies per worker. How the
+    # transients overlap depends on scheduling, hence ±0.25.
+    per_worker = (tree_delta(runs, "py", "baseline_pickled_n8") - tree_delta(runs, "py", "baseline_pickled_n2")) / 6
+    assert 0.95 <= per_worker / one_copy(runs, "py") <= 1.45, per_worker / MIB
 
 
 @pytest.mark.parametrize("lang, way, bound", [
@@ -122,10 +123,11 @@ def test_each_start_method_costs_what_its_worker_must_build(runs):
 @pytest.mark.parametrize("way", ["copy_per_worker", "fork_write"])
 @pytest.mark.parametrize("workers", [1, 2, 4, 8])
 def test_cpp_children_that_copy_or_write_hold_exactly_one_copy_each(runs, way, workers):
-    # No interpreter, no pickling: N children × 8 B per value, plus a few pages of stack each (≤ 4%).
+    # No interpreter, no pickling: N children × 8 B per value, plus a few pages of stack each, and the
+    # cgroup charges pages in per-CPU batches: up to +0.5 MiB on one 15 MiB copy (measured +1.5 to 3.5%).
     size = runs[("cpp", f"{way}_n{workers}")]["size"]
     copies = tree_delta(runs, "cpp", f"{way}_n{workers}") / (workers * size * BYTES_PER_VALUE)
-    assert 0.98 <= copies <= 1.04, copies
+    assert 0.98 <= copies <= 1.06, copies
 
 
 @pytest.mark.parametrize("lang", ["py", "cpp"])
