@@ -23,8 +23,26 @@ def test_claim_entries_were_found():
     assert len(ENTRIES) >= 5, f"claims.json files under {EXPERIMENTS} yielded only {len(ENTRIES)} entries"
 
 
+def unmeasurable_reason(entry, records):
+    """Why this machine cannot measure the entry at all (no root, no cgroup), or None.
+
+    Such a claim is skipped with the reason; any other missing figure is a failure.
+    """
+    sides = {(side["lang"], side["variant"]) for side in (entry["subject"], entry["reference"])}
+    relevant = [r for r in records if (r["lang"], r["variant"]) in sides]
+    if relevant and all(r["outcome"] == "skipped" for r in relevant):
+        return relevant[0].get("reason", "skipped")
+    if entry.get("metric", "").startswith("tree_") and relevant and not any("tree_peak_bytes" in r for r in relevant):
+        return next((r["tree_peak_reason"] for r in relevant if r.get("tree_peak_reason")), None)
+    return None
+
+
 @pytest.mark.parametrize("entry", ENTRIES, ids=[entry_id(e) for e in ENTRIES])
 def test_claim_holds_at_quick_scale(entry, quick_records):
-    ok, ratio, message = claims.check_expected(entry, quick_records(entry["experiment"]))
+    records = quick_records(entry["experiment"])
+    reason = unmeasurable_reason(entry, records)
+    if reason:
+        pytest.skip(f"this machine cannot measure it: {reason}")
+    ok, ratio, message = claims.check_expected(entry, records)
     assert ratio is not None, message  # a failed measurement is a failure, not a pass
     assert ok, message
