@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev libcli11-dev         # result records; the command line
   python3-numpy python3-matplotlib        # Python variants; the report's figures
   python3-zstandard python3-pytest        # Python compression variants; tests
+  python3-dask python3-distributed        # out-of-core: dask.array on a (local or real) cluster
+  python3-scipy                           # sparse matrices for mostly-zero data
 )
 
 missing=()
