@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -15,6 +16,7 @@
 extern char** environ;
 
 #include "interrupt.hpp"
+#include "measured_run.hpp"
 #include "proc_memory.hpp"
 #include "rss_sampler.hpp"
 
@@ -22,6 +24,8 @@ namespace oomlab {
 namespace {
 
 constexpr int kReportFd = 3;
+constexpr int kTreeSampleRequestFd = 4;
+constexpr int kTreeSampleAckFd = 5;
 
 double cpu_seconds_of_self() {
   rusage usage{};
@@ -36,16 +40,20 @@ struct ExecPlan {
   std::vector<std::string> arguments;
   std::vector<std::string> cgroup_procs_files;
   std::vector<std::string> environment;
+  std::vector<std::pair<int, int>> extra_fds;  // (fd now, fd in the child)
 };
 
 [[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
-  if (pipe_fd != target_fd) {
-    ::dup2(pipe_fd, target_fd);
-    ::close(pipe_fd);
-  }
+  // Move every source above the targets first, so no dup2 overwrites a source not yet moved.
+  constexpr int kAboveTargets = 100;
+  ::dup2(::fcntl(pipe_fd, F_DUPFD_CLOEXEC, kAboveTargets), target_fd);
+  int moved[4];
+  const std::size_t extra = std::min<std::size_t>(plan.extra_fds.size(), 4);
+  for (std::size_t i = 0; i < extra; ++i) moved[i] = ::fcntl(plan.extra_fds[i].first, F_DUPFD_CLOEXEC, kAboveTargets);
+  for (std::size_t i = 0; i < extra; ++i) ::dup2(moved[i], plan.extra_fds[i].second);
   for (const std::string& procs_file : plan.cgroup_procs_files) {
     // "0" moves the writing process itself.
     const int fd = ::open(procs_file.c_str(), O_WRONLY | O_CLOEXEC);
@@ -68,7 +76,7 @@ struct ExecPlan {
 }
 
 ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits& limits) {
-  ExecPlan plan{arguments, limits.cgroup_procs_files, {}};
+  ExecPlan plan{arguments, limits.cgroup_procs_files, {}, {}};
   for (char** entry = environ; *entry != nullptr; ++entry) plan.environment.emplace_back(*entry);
   for (const std::string& entry : limits.extra_environment) plan.environment.push_back(entry);
   return plan;
@@ -97,7 +105,14 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
     result.spawn_error = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
-  const ExecPlan plan = make_plan(arguments, limits);
+  ExecPlan plan = make_plan(arguments, limits);
+  // The sample-request pipes of a tree run: the child writes requests, the parent answers.
+  int request_fds[2] = {-1, -1}, ack_fds[2] = {-1, -1};
+  if (limits.tree_sample_requests && ::pipe2(request_fds, O_CLOEXEC) == 0 && ::pipe2(ack_fds, O_CLOEXEC) == 0) {
+    plan.extra_fds = {{request_fds[1], kTreeSampleRequestFd}, {ack_fds[0], kTreeSampleAckFd}};
+    plan.environment.push_back(std::string(kTreeSampleFdsVariable) + "=" + std::to_string(kTreeSampleRequestFd) + "," +
+                               std::to_string(kTreeSampleAckFd));
+  }
   const auto oom_kills_before = read_vmstat_counter("oom_kill");
   const auto started_at = std::chrono::steady_clock::now();
   const pid_t pid = ::fork();
@@ -115,6 +130,8 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   // From here on the parent's CPU time is the watching (sampling, polling), not the fork itself.
   const double parent_cpu_before = cpu_seconds_of_self();
   ::close(pipe_fds[1]);
+  if (request_fds[1] >= 0) ::close(request_fds[1]);
+  if (ack_fds[0] >= 0) ::close(ack_fds[0]);
   ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
 
@@ -140,11 +157,26 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
     const auto wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next_sample - now).count();
     const timespec wait{wait_ns / 1000000000, wait_ns % 1000000000};
     // A closed pipe polls as "hung up" forever: stop watching it (poll skips negative fds).
-    pollfd watched[2] = {{report_closed ? -1 : pipe_fds[0], POLLIN, 0}, {pid_fd, POLLIN, 0}};
-    ::ppoll(watched, pid_fd >= 0 ? 2 : 1, &wait, nullptr);
+    // The report pipe, the tree-sample requests, the child's exit (poll skips negative fds).
+    pollfd watched[3] = {{report_closed ? -1 : pipe_fds[0], POLLIN, 0},
+                         {request_fds[0], POLLIN, 0},
+                         {pid_fd, POLLIN, 0}};
+    ::ppoll(watched, 3, &wait, nullptr);
     if (watched[0].revents & POLLIN) drain(pipe_fds[0], result.report_text);
     if (watched[0].revents & (POLLHUP | POLLERR)) report_closed = true;
-    if (pid_fd < 0 || watched[1].revents != 0) {
+    if (watched[1].revents & POLLIN) {
+      char requests[64];
+      const ssize_t count = ::read(request_fds[0], requests, sizeof(requests));
+      if (count > 0) {
+        sampler.sample_everything();
+        [[maybe_unused]] const ssize_t answered = ::write(ack_fds[1], requests, static_cast<std::size_t>(count));
+      }
+    }
+    if (watched[1].revents & (POLLHUP | POLLERR)) {
+      ::close(request_fds[0]);
+      request_fds[0] = -1;
+    }
+    if (pid_fd < 0 || watched[2].revents != 0) {
       const pid_t reaped = ::wait4(pid, &status, WNOHANG, &result.usage);
       if (reaped == pid) break;
       if (reaped < 0 && errno != EINTR) break;
@@ -161,6 +193,9 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
     }
   }
   if (pid_fd >= 0) ::close(pid_fd);
+  for (const int fd : {request_fds[0], ack_fds[1]}) {
+    if (fd >= 0) ::close(fd);
+  }
   const auto ended_at = std::chrono::steady_clock::now();
   // Whatever the child left running in its group (forgotten workers) goes with it.
   ::kill(-pid, SIGKILL);

@@ -28,6 +28,9 @@ struct ChildLimits {
   SamplerOptions sampler;                      // one process, or the whole tree
   std::vector<std::string> cgroup_procs_files; // the child joins these cgroups before exec
   std::vector<std::string> extra_environment;  // "NAME=value" entries added to the child's environment
+  // Tree runs: the child may ask for an immediate full sample (MeasuredRun::sample_tree), through
+  // a request pipe (fd 4 in the child) answered on an ack pipe (fd 5).
+  bool tree_sample_requests = false;
 };
 
 struct ChildResult {

@@ -25,7 +25,11 @@ resets the peak (VmHWM) to the RSS now, and the clock.)doc")
       .def("add_metric", &oomlab::MeasuredRun::add_metric, py::arg("name"), py::arg("value"),
            R"doc(Store an extra named figure (unit in the name) in the record's metrics.)doc")
       .def("note_rss", &oomlab::MeasuredRun::note_rss, py::arg("label"),
-           R"doc(Store the RSS now as the metric rss_<label>_bytes.)doc");
+           R"doc(Store the RSS now as the metric rss_<label>_bytes.)doc")
+      .def("sample_tree", &oomlab::MeasuredRun::sample_tree,
+           py::call_guard<py::gil_scoped_release>(),
+           R"doc(Process trees: have the harness sample every process's RSS and PSS now, and wait for it.
+Call it when the workers hold their data. Returns False when the run measures no tree.)doc");
 }
 
 namespace oomlab {

@@ -1,7 +1,13 @@
 // Implementation of the measured phase: the kernel's high-water mark, reset and read back.
 #include "measured_run.hpp"
 
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include <stdexcept>
 
@@ -30,7 +36,26 @@ double monotonic_seconds(std::chrono::steady_clock::time_point time) {
   return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
-MeasuredRun::MeasuredRun(std::int64_t size) : size_(size), cgroup_(own_run_cgroup()) {}
+MeasuredRun::MeasuredRun(std::int64_t size) : size_(size), cgroup_(own_run_cgroup()) {
+  if (const char* fds = std::getenv(kTreeSampleFdsVariable)) {
+    std::sscanf(fds, "%d,%d", &tree_sample_request_fd_, &tree_sample_ack_fd_);
+    // Workers the variant forks must not answer for it: only this process asks.
+    ::fcntl(tree_sample_request_fd_, F_SETFD, FD_CLOEXEC);
+    ::fcntl(tree_sample_ack_fd_, F_SETFD, FD_CLOEXEC);
+  }
+}
+
+bool MeasuredRun::sample_tree() {
+  if (tree_sample_request_fd_ < 0) return false;
+  char byte = 's';
+  if (::write(tree_sample_request_fd_, &byte, 1) != 1) return false;
+  while (true) {
+    const ssize_t count = ::read(tree_sample_ack_fd_, &byte, 1);
+    if (count == 1) return true;
+    if (count < 0 && errno == EINTR) continue;
+    return false;
+  }
+}
 
 void MeasuredRun::start() {
   stopped_ = false;

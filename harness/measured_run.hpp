@@ -40,6 +40,12 @@ class MeasuredRun {
   // Notes the RSS at this moment as the metric `rss_<label>_bytes` (e.g. the RSS after a `del`).
   void note_rss(const std::string& label);
 
+  // For a process tree: asks the parent to sample the whole tree now (RSS and PSS of every process)
+  // and waits until it has. A variant calls it when its workers hold their data (a plateau), which
+  // the parent's own PSS sampling, kept cheap and therefore sparse, could miss. Returns false (and
+  // does nothing) when the run does not measure a tree.
+  bool sample_tree();
+
   // The figures of the measured phase, in record field names:
   // rss_start_bytes, peak_rss_bytes, peak_delta_bytes, rss_end_bytes, end_delta_bytes, wall_seconds,
   // run_start_monotonic_seconds, run_end_monotonic_seconds, run_minor_faults, run_major_faults, metrics;
@@ -65,11 +71,16 @@ class MeasuredRun {
   bool cgroup_peak_was_reset_ = false;
   std::uint64_t tree_start_bytes_ = 0;
   std::uint64_t tree_peak_bytes_ = 0;
+  int tree_sample_request_fd_ = -1;  // written by sample_tree(); the parent answers on the ack fd
+  int tree_sample_ack_fd_ = -1;
 };
 
 // Tells the compiler that the memory behind `pointer` is read, so that a buffer allocated and
 // written only to be measured is not optimised away (compilers may drop a new/delete pair, or
 // stores into memory that is freed unread).
+// The environment variable that hands a tree-measuring child its two sample-request fds: "<request>,<ack>".
+inline constexpr const char* kTreeSampleFdsVariable = "OOMLAB_TREE_SAMPLE_FDS";
+
 inline void keep_alive(const void* pointer) { asm volatile("" : : "r"(pointer) : "memory"); }
 
 // Seconds on the monotonic clock, which parent and child share; the parent uses it to place the

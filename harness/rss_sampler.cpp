@@ -136,6 +136,13 @@ void RssSampler::sample() {
   if (options_.whole_tree && now >= next_pss_at_) sample_pss(now);
 }
 
+void RssSampler::sample_everything() {
+  if (!options_.whole_tree) return;
+  refresh_members();
+  sample();
+  sample_pss(std::chrono::steady_clock::now());
+}
+
 void RssSampler::sample_pss(std::chrono::steady_clock::time_point now) {
   std::uint64_t pss_sum_bytes = 0, uss_sum_bytes = 0;
   for (const auto& [pid, fd] : statm_fds_) {

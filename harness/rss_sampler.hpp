@@ -37,6 +37,10 @@ class RssSampler {
   // Takes one sample now; processes that are gone are dropped.
   void sample();
 
+  // A full sample of the tree now, PSS included, whatever the PSS cadence: what the child asks for
+  // with MeasuredRun::sample_tree() when its workers are at a plateau.
+  void sample_everything();
+
   std::size_t sample_count() const { return t_seconds_.size(); }
 
   // The timeline as stored in a record: {"t_seconds", "rss_bytes" (the sum over the tree),

@@ -163,6 +163,7 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   ChildLimits limits;
   limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_for(scale));
   limits.sampler.whole_tree = m.experiment->process_tree;
+  limits.tree_sample_requests = m.experiment->process_tree;
   std::unique_ptr<RunCgroup> cgroup;
   std::string no_cgroup_reason;
   if (m.experiment->process_tree || cgroup_settings) {

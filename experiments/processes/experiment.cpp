@@ -31,21 +31,14 @@ std::vector<double> make_values(std::int64_t n) {
 
 double sum_of(const double* data, std::size_t n) { return std::accumulate(data, data + n, 0.0); }
 
-// Metrics at the plateau, as in experiment.py: the sums of RSS and PSS over this process and its
-// workers, and the workers' mean private memory (USS).
+// At the plateau: the harness samples every process of the tree (RSS, PSS, USS) now; the workers'
+// mean private memory (USS) is noted as in experiment.py.
 void note_tree(oomlab::MeasuredRun& run, const std::vector<pid_t>& workers) {
-  double rss_sum = 0, pss_sum = 0, worker_private = 0;
-  const auto add = [&](pid_t pid, bool is_worker) {
-    const auto rollup = oomlab::read_smaps_rollup(pid);
-    if (!rollup) return;
-    rss_sum += static_cast<double>(rollup->rss_bytes);
-    pss_sum += static_cast<double>(rollup->pss_bytes);
-    if (is_worker) worker_private += static_cast<double>(rollup->uss_bytes);
-  };
-  add(::getpid(), false);
-  for (const pid_t pid : workers) add(pid, true);
-  run.add_metric("rss_sum_at_plateau_bytes", rss_sum);
-  run.add_metric("pss_sum_at_plateau_bytes", pss_sum);
+  run.sample_tree();
+  double worker_private = 0;
+  for (const pid_t pid : workers) {
+    if (const auto rollup = oomlab::read_smaps_rollup(pid)) worker_private += static_cast<double>(rollup->uss_bytes);
+  }
   if (!workers.empty()) run.add_metric("worker_private_bytes", worker_private / static_cast<double>(workers.size()));
 }
 

@@ -9,7 +9,6 @@ adds the RSS and PSS sums read once, and each worker its private memory. Mirrors
 """
 import gc
 import multiprocessing
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -54,34 +53,6 @@ def memory_of(pid="self"):
                 kib[name] = int(value.split()[0])
     return {"rss": kib["Rss"] * 1024, "pss": kib["Pss"] * 1024,
             "private": (kib["Private_Clean"] + kib["Private_Dirty"]) * 1024}
-
-
-def tree_pids(pid):
-    """pid and all its descendants (workers, a Manager's server, a fork server and its children)."""
-    pids = [pid]
-    try:
-        for thread in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{thread}/children") as children:
-                for child in children.read().split():
-                    pids += tree_pids(int(child))
-    except FileNotFoundError:  # it has just exited
-        pass
-    return pids
-
-
-def note_tree(run):
-    """Metrics at the plateau: the sums of RSS and of PSS over the whole process tree, read once, at the
-    moment every worker holds its data (the harness samples PSS too, but rarely, to stay cheap)."""
-    totals = {"rss": 0, "pss": 0}
-    for pid in tree_pids(os.getpid()):
-        try:
-            memory = memory_of(pid)
-        except FileNotFoundError:
-            continue
-        totals["rss"] += memory["rss"]
-        totals["pss"] += memory["pss"]
-    run.add_metric("rss_sum_at_plateau_bytes", float(totals["rss"]))
-    run.add_metric("pss_sum_at_plateau_bytes", float(totals["pss"]))
 
 
 # --- in the workers ---------------------------------------------------------------------------------
@@ -170,7 +141,7 @@ def _pool_reports(run, context, workers, task, arguments):
         except threading.BrokenBarrierError:
             pending.get(timeout=1)  # raises a worker's own error, if one failed before its plateau
             raise
-        note_tree(run)
+        run.sample_tree()  # the harness samples every process of the tree at this plateau
         time.sleep(HOLD_SECONDS)
         release.wait(BARRIER_TIMEOUT_SECONDS)
         reports = pending.get()
@@ -305,7 +276,7 @@ def threads(run, workers):
     with ThreadPoolExecutor(workers) as pool:
         pending = pool.map(read, range(workers))
         plateau.wait(BARRIER_TIMEOUT_SECONDS)
-        note_tree(run)
+        run.sample_tree()  # the harness samples every process of the tree at this plateau
         time.sleep(HOLD_SECONDS)
         release.wait(BARRIER_TIMEOUT_SECONDS)
         list(pending)

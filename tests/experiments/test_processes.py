@@ -85,7 +85,7 @@ def test_the_rss_sum_overcounts_the_tree_and_the_pss_sum_does_not(runs, lang, va
     assert record["rss_sum_peak_bytes"] >= least_overcount * record["tree_peak_bytes"]
     # PSS splits each shared page among its sharers, so its sum is the tree, plus the shared libraries'
     # file pages that the kernel charged to whoever read them first (not to this cgroup): up to +30%.
-    pss = record["metrics"]["pss_sum_at_plateau_bytes"]
+    pss = record["pss_sum_peak_bytes"]
     assert 0.85 <= pss / record["tree_peak_bytes"] <= 1.3, (pss / MIB, record["tree_peak_bytes"] / MIB)
 
 

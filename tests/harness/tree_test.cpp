@@ -43,6 +43,8 @@ TEST_F(TreeRun, RunsAndSamplesEveryProcess) {
   ASSERT_EQ(result_.exit_code, 0) << result_.err;
   ASSERT_EQ(record_.at("outcome"), "ok") << record_.dump();
   EXPECT_EQ(record_.at("max_process_count"), 4);  // the variant's process and its 3 workers
+  // The variant asked for a sample at its plateau (MeasuredRun::sample_tree) and the parent answered.
+  EXPECT_EQ(record_.at("metrics").at("tree_sampled"), 1.0);
   EXPECT_EQ(record_.at("uss_peak_bytes").size(), 4u);
 }
 
