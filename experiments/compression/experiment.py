@@ -146,7 +146,7 @@ class CodecStore:
     """Each chunk compressed on its own; one is decompressed per access."""
     throughput_names = ("compress", "decompress")
 
-    def __init__(self, compress, decompress, context_bytes=lambda: 0):
+    def __init__(self, compress, decompress, context_bytes):
         self.compress, self.decompress, self.context_bytes = compress, decompress, context_bytes
         self.blobs = []
 
@@ -183,9 +183,14 @@ def zstd_store(level, shuffle=False, copy=True):
     return CodecStore(compress, decompress, lambda: compressor.memory_size() + decompressor.memory_size())
 
 
+# zlib's own figure for its state at the default windowBits 15 and memLevel 8 (zconf.h): deflate
+# (1 << 17) + (1 << 17) bytes, inflate 1 << 15. Made and freed in every call, alive during one.
+ZLIB_CONTEXT_BYTES = (1 << 17) + (1 << 17) + (1 << 15)
+
+
 def zlib_store():
     """zlib at its default level (6), as zlib.compress is usually called."""
-    return CodecStore(zlib.compress, lambda blob: zlib.decompress(blob, bufsize=CHUNK_BYTES))
+    return CodecStore(zlib.compress, lambda blob: zlib.decompress(blob, bufsize=CHUNK_BYTES), lambda: ZLIB_CONTEXT_BYTES)
 
 
 class FileStore:

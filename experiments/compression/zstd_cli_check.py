@@ -42,7 +42,7 @@ def bench_figures(bench, seconds):
     """{(kind, level): (ratio, compress MB/s, decompress MB/s)} from bench_compression on one chunk."""
     levels = "|".join(f"zstd{level}" for level in BENCH_LEVELS)
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        subprocess.run([str(bench), f"--benchmark_filter=BM_(de)?compress_({levels})_.*/{experiment.CHUNK_BYTES}$",
+        subprocess.run([str(bench), f"--benchmark_filter=BM_(de)?compress_({levels})_.*/{experiment.CHUNK_BYTES}(/|$)",
                         f"--benchmark_min_time={seconds}", f"--benchmark_out={out.name}",
                         "--benchmark_out_format=json"], check=True, stdout=subprocess.DEVNULL)
         results = json.load(open(out.name))["benchmarks"]
