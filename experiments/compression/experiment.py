@@ -397,6 +397,8 @@ ZSTD_CLI_LINE = re.compile(r"^\s*-(\d+)\s+(\d+)\s+\(\s*([\d.]+)\)\s+([\d.]+) MB/
 
 def variant_zstd_cli(run):
     """The zstd command-line benchmark (`zstd -b1 -B262144 -i0`: one pass) on the same text bytes."""
+    if shutil.which("zstd") is None:
+        raise RuntimeError("the zstd command is missing: install Debian's zstd package")
     folder = tempfile.mkdtemp(prefix="oomlab-compression-")
     try:
         path = os.path.join(folder, "text.bin")
