@@ -9,7 +9,7 @@ packages=(
   libbenchmark-dev                        # Google Benchmark microbenchmarks (bench.cpp)
   libgtest-dev libgmock-dev               # harness tests (ctest)
   libeigen3-dev                           # C++ variants: Eigen vectors and matrices
-  libzstd-dev zstd                        # C++ compression variants; `zstd -b` reference
+  libzstd-dev zstd zlib1g-dev             # C++ compression variants; `zstd -b` reference
   pybind11-dev python3-dev                # embedded Python in the measurement child
   nlohmann-json3-dev libcli11-dev         # result records; the command line
   python3-numpy python3-matplotlib        # Python variants; the report's figures

@@ -2,7 +2,6 @@
 // The generator mirrors experiment.py bit for bit, so both languages compress the same bytes.
 #pragma once
 
-#include <dlfcn.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -195,43 +194,25 @@ class Zstd {
   ZSTD_DCtx* dctx_;
 };
 
-// zlib at its default level, as Python's zlib.compress calls it. oomlab links zstd but not zlib, so
-// libz.so.1 is opened at run time (the header gives only the types); compress2/uncompress set up a
-// fresh stream per call, as zlib.compress/zlib.decompress do.
+// zlib at its default level, as Python's zlib.compress calls it: compress2/uncompress set up a fresh
+// stream per call, as zlib.compress/zlib.decompress do.
 class Zlib {
  public:
-  Zlib() : library_(::dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL)) {
-    if (!library_) throw std::runtime_error(std::string("cannot load zlib: ") + ::dlerror());
-    compress2_ = reinterpret_cast<decltype(&::compress2)>(::dlsym(library_, "compress2"));
-    uncompress_ = reinterpret_cast<decltype(&::uncompress)>(::dlsym(library_, "uncompress"));
-    compress_bound_ = reinterpret_cast<decltype(&::compressBound)>(::dlsym(library_, "compressBound"));
-    if (!compress2_ || !uncompress_ || !compress_bound_) throw std::runtime_error("zlib: missing symbols");
-  }
-  ~Zlib() { ::dlclose(library_); }
-  Zlib(const Zlib&) = delete;
-  Zlib& operator=(const Zlib&) = delete;
-
-  std::size_t bound(std::size_t bytes) const { return compress_bound_(bytes); }
+  std::size_t bound(std::size_t bytes) const { return ::compressBound(bytes); }
   // zlib's own figure for its state at the default windowBits 15 and memLevel 8 (zconf.h): deflate
   // (1 << 17) + (1 << 17) bytes, inflate 1 << 15. Made and freed in every call, alive during one.
   double context_bytes() const { return (1 << 17) + (1 << 17) + (1 << 15); }
 
   std::size_t compress(const unsigned char* in, std::size_t bytes, unsigned char* out, std::size_t capacity) {
     uLongf written = capacity;
-    if (compress2_(out, &written, in, bytes, Z_DEFAULT_COMPRESSION) != Z_OK) throw std::runtime_error("zlib: compress2");
+    if (::compress2(out, &written, in, bytes, Z_DEFAULT_COMPRESSION) != Z_OK) throw std::runtime_error("zlib: compress2");
     return written;
   }
 
   void decompress(const unsigned char* in, std::size_t bytes, unsigned char* out, std::size_t capacity) {
     uLongf written = capacity;
-    if (uncompress_(out, &written, in, bytes) != Z_OK) throw std::runtime_error("zlib: uncompress");
+    if (::uncompress(out, &written, in, bytes) != Z_OK) throw std::runtime_error("zlib: uncompress");
   }
-
- private:
-  void* library_;
-  decltype(&::compress2) compress2_ = nullptr;
-  decltype(&::uncompress) uncompress_ = nullptr;
-  decltype(&::compressBound) compress_bound_ = nullptr;
 };
 
 // Blosc's byte shuffle around another codec: chunks are shuffled before compressing and unshuffled

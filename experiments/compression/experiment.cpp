@@ -242,7 +242,7 @@ OOMLAB_VARIANT(compression, remedy_zstd_9_text, "zstd level 9 on the text record
   run_codec<compression::Zstd>(run, Kind::text, 9);
 }
 
-OOMLAB_VARIANT(compression, remedy_zlib_text, "zlib (default level 6, libz.so.1 loaded at run time) on the text records") {
+OOMLAB_VARIANT(compression, remedy_zlib_text, "zlib (default level 6) on the text records") {
   run_codec<compression::Zlib>(run, Kind::text);
 }
 
