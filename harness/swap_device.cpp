@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "cleanup.hpp"
+#include "proc_memory.hpp"
 
 namespace oomlab {
 namespace fs = std::filesystem;
@@ -131,7 +133,9 @@ SwapDevice::~SwapDevice() { tear_down(); }
 void SwapDevice::tear_down() noexcept {
   if (swap_on_) {
     const std::string error = swapoff_with_retry(device_);
-    swap_on_ = !error.empty();
+    // Trust /proc/swaps, not the return code: a device still listed there must keep its backing.
+    const auto active = active_swap_devices();
+    swap_on_ = !error.empty() || std::find(active.begin(), active.end(), device_) != active.end();
   }
   if (kind_ == SwapKind::disk_loop && !device_.empty() && !swap_on_) {
     const int fd = ::open(device_.c_str(), O_RDONLY | O_CLOEXEC);
