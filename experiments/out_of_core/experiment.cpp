@@ -34,31 +34,38 @@ constexpr std::int64_t kFlushEveryMib = 16;
 // so that the measured phase reads it from disk. The same bytes as experiment.py's data_file().
 class DataFile {
  public:
-  explicit DataFile(std::int64_t size_mib) : bytes_(static_cast<std::size_t>(size_mib) * kMib) {
-    fd_ = ::open("/var/tmp", O_TMPFILE | O_RDWR, 0600);
-    if (fd_ < 0) fail("open(/var/tmp, O_TMPFILE)");
+  explicit DataFile(std::int64_t size_mib)
+      : descriptor_{::open("/var/tmp", O_TMPFILE | O_RDWR, 0600)}, bytes_(static_cast<std::size_t>(size_mib) * kMib) {
+    if (fd() < 0) fail("open(/var/tmp, O_TMPFILE)");
     std::vector<double> pattern(kPatternValues);
     for (std::size_t k = 0; k < kPatternValues; ++k) {
       const double scaled = static_cast<double>(k) * kGoldenRatioFraction;
       pattern[k] = scaled - std::floor(scaled);
     }
     for (std::int64_t mib = 0; mib < size_mib; ++mib) {
-      if (::write(fd_, pattern.data(), kMib) != static_cast<ssize_t>(kMib)) fail("write");
+      if (::write(fd(), pattern.data(), kMib) != static_cast<ssize_t>(kMib)) fail("write");
       if ((mib + 1) % kFlushEveryMib == 0 || mib + 1 == size_mib) {
-        if (::fdatasync(fd_) != 0) fail("fdatasync");
-        ::posix_fadvise(fd_, 0, 0, POSIX_FADV_DONTNEED);
+        if (::fdatasync(fd()) != 0) fail("fdatasync");
+        ::posix_fadvise(fd(), 0, 0, POSIX_FADV_DONTNEED);
       }
     }
   }
-  ~DataFile() { ::close(fd_); }
-  DataFile(const DataFile&) = delete;
-  DataFile& operator=(const DataFile&) = delete;
 
-  int fd() const { return fd_; }
+  int fd() const { return descriptor_.fd; }
   std::size_t bytes() const { return bytes_; }
 
  private:
-  int fd_ = -1;
+  // Closed (so the file removed) however the constructor or the variant ends.
+  struct Descriptor {
+    explicit Descriptor(int opened) : fd(opened) {}
+    ~Descriptor() {
+      if (fd >= 0) ::close(fd);
+    }
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+    int fd;
+  };
+  Descriptor descriptor_;
   std::size_t bytes_;
 };
 

@@ -4,8 +4,8 @@ The data set is run.size MiB of float64 values, rows of COLUMNS, written to a fi
 variant computes the same figures from it: the mean of each column and a histogram of all values
 (BINS bins over [0, 1)). Only how the data reaches the reduction differs: all at once (baseline), chunk
 by chunk (remedy_chunked), through a memory map (remedy_memmap), or chunk by chunk on Dask workers
-(remedy_dask). Under the experiment's memory limit the file is larger than the limit. Mirrors
-experiment.cpp, which writes the same bytes.
+(remedy_dask). The sizes straddle the experiment's memory limit: below it loading it all fits, above it
+that is an OOM kill. Mirrors experiment.cpp, which writes the same bytes.
 """
 import contextlib
 import logging
@@ -22,7 +22,7 @@ BINS = 32
 # What one step of the chunked variants reads: the figure their peak should follow, not the data size.
 CHUNK_BYTES = 8 * MIB
 # The file is one MiB of values repeated: fract(k × golden ratio) for k in 0..131071, evenly spread
-# over [0, 1). Cheap to write (generating a new value per byte would dominate the setup on this machine).
+# over [0, 1). Cheap to write: computing every value anew would take longer than writing it.
 PATTERN_VALUES = MIB // 8
 GOLDEN_RATIO_FRACTION = 0.6180339887498949
 # During setup the file is flushed to disk and dropped from the page cache every this many MiB: dirty
@@ -35,8 +35,8 @@ SCHEDULER_VARIABLE = "OOMLAB_DASK_SCHEDULER"
 # With a scheduler on other machines, a directory every worker mounts at the same path (NFS, ...).
 SHARED_DIRECTORY_VARIABLE = "OOMLAB_DASK_DATA_DIR"
 DASK_WORKERS = 2
-# Dask's own governor per worker: it spills at 60%, pauses at 80% and restarts the worker at 95%. An
-# idle worker holds ~60 MiB (an interpreter with NumPy and distributed); a task holds one chunk.
+# Dask's own governor per worker: from 60-70% it spills data to disk, at 80% it pauses, at 95% the nanny
+# restarts the worker. An idle worker holds ~60 MiB (an interpreter with NumPy and distributed).
 DASK_WORKER_MEMORY_LIMIT = "192MiB"
 # Where LocalCluster workers keep their folders (spilled data, locks). Each worker removes its own when
 # it closes, and a starting worker removes those whose process is gone (an OOM kill, say).
@@ -50,6 +50,7 @@ def pattern():
 
 
 def _write_and_drop_cache(file, size_mib):
+    """Writes size_mib copies of pattern(), flushing them to disk and out of the page cache as it goes."""
     block = pattern().tobytes()
     for mib in range(size_mib):
         file.write(block)
@@ -109,12 +110,19 @@ def report(run, means, counts):
     run.add_metric("histogram_moment", float(np.dot(counts, np.arange(BINS))))
 
 
+def status_bytes(field):
+    """One memory figure of this process from /proc/self/status (VmRSS, VmHWM, RssAnon, ...), in bytes."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise KeyError(field)
+
+
 def note_resident_kinds(run):
     """RSS now, split into anonymous memory (the process's own) and file pages (mapped page cache)."""
-    with open("/proc/self/status") as status:
-        fields = dict(line.split(":", 1) for line in status)
-    for field, metric in (("RssAnon", "rss_anon_end_bytes"), ("RssFile", "rss_file_end_bytes")):
-        run.add_metric(metric, float(int(fields[field].split()[0]) * 1024))
+    run.add_metric("rss_anon_end_bytes", float(status_bytes("RssAnon")))
+    run.add_metric("rss_file_end_bytes", float(status_bytes("RssFile")))
 
 
 def variant_baseline(run):
@@ -147,7 +155,6 @@ def variant_remedy_memmap(run):
         report(run, data.mean(axis=0), histogram(data))
         note_resident_kinds(run)
         run.stop()
-        del data
 
 
 # --- Dask ------------------------------------------------------------------------------------------
@@ -156,20 +163,12 @@ def _reset_peak():
     """On a worker: restart its high-water mark (as the harness does); returns its RSS now."""
     with open("/proc/self/clear_refs", "w") as clear_refs:
         clear_refs.write("5")
-    return _status_bytes("VmRSS")
+    return status_bytes("VmRSS")
 
 
 def _peak():
     """On a worker: its RSS high-water mark."""
-    return _status_bytes("VmHWM")
-
-
-def _status_bytes(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
+    return status_bytes("VmHWM")
 
 
 @contextlib.contextmanager
