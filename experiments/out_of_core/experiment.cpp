@@ -21,6 +21,7 @@ namespace {
 
 constexpr std::size_t kMib = 1024 * 1024;
 constexpr std::size_t kColumns = 8;
+constexpr std::size_t kRowBytes = kColumns * sizeof(double);
 constexpr std::size_t kBins = 32;
 constexpr std::size_t kChunkBytes = 8 * kMib;  // one step of remedy_chunked, as in experiment.py
 constexpr std::size_t kPatternValues = kMib / sizeof(double);
@@ -81,6 +82,17 @@ void read_exactly(int fd, void* buffer, std::size_t bytes, std::size_t offset) {
   }
 }
 
+// RSS now, split into anonymous memory (the process's own) and file pages (mapped page cache).
+void note_resident_kinds(oomlab::MeasuredRun& run) {
+  std::ifstream status("/proc/self/status");
+  std::string field;
+  while (status >> field) {
+    double kib = 0;
+    if (field == "RssAnon:" && status >> kib) run.add_metric("rss_anon_end_bytes", kib * 1024);
+    if (field == "RssFile:" && status >> kib) run.add_metric("rss_file_end_bytes", kib * 1024);
+  }
+}
+
 // The reduction, fed any number of whole rows at a time.
 struct Reduction {
   std::array<double, kColumns> sums{};
@@ -99,7 +111,7 @@ struct Reduction {
     rows += row_count;
   }
 
-  // The same metrics as experiment.py's report().
+  // The same metrics as experiment.py's report(): the result, and what is resident while it is computed.
   void report(oomlab::MeasuredRun& run) const {
     double means_sum = 0.0, counted = 0.0, moment = 0.0;
     for (const double sum : sums) means_sum += sum / static_cast<double>(rows);
@@ -110,21 +122,9 @@ struct Reduction {
     run.add_metric("column_means_sum", means_sum);
     run.add_metric("values_counted", counted);
     run.add_metric("histogram_moment", moment);
+    note_resident_kinds(run);
   }
 };
-
-// RSS now, split into anonymous memory (the process's own) and file pages (mapped page cache).
-void note_resident_kinds(oomlab::MeasuredRun& run) {
-  std::ifstream status("/proc/self/status");
-  std::string field;
-  while (status >> field) {
-    double kib = 0;
-    if (field == "RssAnon:" && status >> kib) run.add_metric("rss_anon_end_bytes", kib * 1024);
-    if (field == "RssFile:" && status >> kib) run.add_metric("rss_file_end_bytes", kib * 1024);
-  }
-}
-
-constexpr std::size_t kRowBytes = kColumns * sizeof(double);
 
 }  // namespace
 
@@ -136,7 +136,6 @@ OOMLAB_VARIANT(out_of_core, baseline, "read the whole file into one std::vector<
   Reduction reduction;
   reduction.add(data.data(), file.bytes() / kRowBytes);
   reduction.report(run);
-  note_resident_kinds(run);
   oomlab::keep_alive(data.data());
   run.stop();
 }
@@ -152,7 +151,6 @@ OOMLAB_VARIANT(out_of_core, remedy_chunked, "pread 8 MiB chunks into one reused 
     reduction.add(buffer.data(), bytes / kRowBytes);
   }
   reduction.report(run);
-  note_resident_kinds(run);
   oomlab::keep_alive(buffer.data());
   run.stop();
 }
@@ -165,7 +163,6 @@ OOMLAB_VARIANT(out_of_core, remedy_memmap, "mmap the whole file read-only and re
   Reduction reduction;
   reduction.add(static_cast<const double*>(mapped), file.bytes() / kRowBytes);
   reduction.report(run);
-  note_resident_kinds(run);
   run.stop();
   ::munmap(mapped, file.bytes());
 }

@@ -103,13 +103,6 @@ def chunk_histogram(chunk):
     return histogram(chunk)[np.newaxis, :]
 
 
-def report(run, means, counts):
-    """The reduction's result as metrics, so every variant (and language) can be checked against the others."""
-    run.add_metric("column_means_sum", float(np.sum(means)))
-    run.add_metric("values_counted", float(np.sum(counts)))
-    run.add_metric("histogram_moment", float(np.dot(counts, np.arange(BINS))))
-
-
 def status_bytes(field):
     """One memory figure of this process from /proc/self/status (VmRSS, VmHWM, RssAnon, ...), in bytes."""
     with open("/proc/self/status") as status:
@@ -125,12 +118,20 @@ def note_resident_kinds(run):
     run.add_metric("rss_file_end_bytes", float(status_bytes("RssFile")))
 
 
+def report(run, means, counts):
+    """The reduction's result as metrics, so every variant (and language) can be checked against the
+    others, and what is resident while the data it was computed from is alive."""
+    run.add_metric("column_means_sum", float(np.sum(means)))
+    run.add_metric("values_counted", float(np.sum(counts)))
+    run.add_metric("histogram_moment", float(np.dot(counts, np.arange(BINS))))
+    note_resident_kinds(run)
+
+
 def variant_baseline(run):
     """Load the whole file into one array, then reduce it: needs the data set's size in RAM."""
     with data_file(run) as path:
         data = np.fromfile(path, dtype=np.float64).reshape(-1, COLUMNS)
         report(run, data.mean(axis=0), histogram(data))
-        note_resident_kinds(run)
         run.stop()
 
 
@@ -144,7 +145,6 @@ def variant_remedy_chunked(run):
             counts += histogram(chunk)
             rows += chunk_rows
         report(run, sums / rows, counts)
-        note_resident_kinds(run)
         run.stop()
 
 
@@ -153,7 +153,6 @@ def variant_remedy_memmap(run):
     with data_file(run) as path:
         data = np.memmap(path, dtype=np.float64, mode="r").reshape(-1, COLUMNS)
         report(run, data.mean(axis=0), histogram(data))
-        note_resident_kinds(run)
         run.stop()
 
 
@@ -218,5 +217,4 @@ def variant_remedy_dask(run):
         report(run, means, counts)
         run.add_metric("worker_peak_rss_bytes", float(max(peaks.values())))
         run.add_metric("worker_peak_delta_bytes", float(max(peaks[w] - rss_before[w] for w in peaks)))
-        note_resident_kinds(run)
         run.stop()
