@@ -16,6 +16,7 @@
 
 #include "cgroup.hpp"
 #include "proc_memory.hpp"
+#include "scratch.hpp"
 #include "swap_device.hpp"
 
 namespace oomlab {
@@ -151,6 +152,14 @@ CleanupReport cleanup_leftovers() {
     if (name.rfind(std::string(kResourceMarker) + "-swap-", 0) == 0 && !owned_by_live_oomlab(name)) {
       std::error_code remove_error;
       note(fs::remove(entry.path(), remove_error), "swap file " + entry.path().string(), remove_error.message());
+    }
+  }
+  for (const auto& entry : fs::directory_iterator(kScratchRoot, error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(kScratchPrefix, 0) == 0 && !owned_by_live_oomlab(name)) {
+      std::error_code remove_error;
+      fs::remove_all(entry.path(), remove_error);
+      note(!remove_error, "scratch folder " + entry.path().string(), remove_error.message());
     }
   }
   for (const auto& [device, owner] : noted_zram_devices()) {

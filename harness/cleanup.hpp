@@ -1,5 +1,5 @@
 // `oomlab cleanup`: finds and removes what oomlab itself may have left on the machine after a
-// crash: swap devices, loop devices, swap files, zram devices and cgroups. Each carries the
+// crash: swap devices, loop devices, swap files, zram devices, scratch folders and cgroups. Each carries the
 // `oomlab` marker and the pid of the oomlab that made it (`oomlab-…-<pid>-<n>`); only leftovers of
 // oomlab processes that are gone are touched, never another live run's, never anything unmarked.
 #pragma once

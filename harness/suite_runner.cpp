@@ -19,6 +19,7 @@
 #include "outcome.hpp"
 #include "proc_memory.hpp"
 #include "records.hpp"
+#include "scratch.hpp"
 #include "swap_profile.hpp"
 #include "cleanup.hpp"
 
@@ -179,6 +180,14 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
       }
       no_cgroup_reason = error.what();
     }
+  }
+  // Removed when this function returns: after the child and every process of its tree are gone.
+  std::optional<ScratchDirectory> scratch;
+  try {
+    scratch.emplace();
+    limits.extra_environment.push_back(scratch->environment_entry());
+  } catch (const std::exception& error) {
+    return build_skipped_record(m, scale, std::string("cannot create a scratch folder: ") + error.what(), env);
   }
   const auto swap_ins_before = read_vmstat_counter("pswpin");
   const auto swap_outs_before = read_vmstat_counter("pswpout");

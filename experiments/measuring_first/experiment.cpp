@@ -56,10 +56,12 @@ OOMLAB_VARIANT(measuring_first, c_library,
 
 OOMLAB_VARIANT(measuring_first, file_mapped, "an 8n-byte file mapped with mmap and read: its pages count in RSS") {
   const std::size_t size_bytes = run.size() * sizeof(double);
-  char path[] = "/tmp/oomlab-measuring-first-XXXXXX";
-  const int file = ::mkstemp(path);
+  // The harness's scratch folder (TMPDIR, on the local disk; /tmp may be RAM).
+  const char* folder = std::getenv("TMPDIR");
+  std::string path = std::string(folder ? folder : "/var/tmp") + "/oomlab-measuring-first-XXXXXX";
+  const int file = ::mkstemp(path.data());
   if (file < 0) throw std::runtime_error("mkstemp failed");
-  ::unlink(path);  // the file lives while it is open
+  ::unlink(path.c_str());  // the file lives while it is open
   {
     const std::vector<double> values(run.size(), 0.5);
     if (::write(file, values.data(), size_bytes) != static_cast<ssize_t>(size_bytes))

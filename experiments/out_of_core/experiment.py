@@ -28,7 +28,9 @@ GOLDEN_RATIO_FRACTION = 0.6180339887498949
 # During setup the file is flushed to disk and dropped from the page cache every this many MiB: dirty
 # pages count against the memory limit, and the measured phase must read from disk every time.
 FLUSH_EVERY_MIB = 16
-DATA_DIRECTORY = "/var/tmp"
+# The harness's scratch folder for this run (TMPDIR, on the local disk): removed with everything in
+# it when the run ends, however it ends.
+DATA_DIRECTORY = tempfile.gettempdir()
 
 # Dask: a scheduler address (tcp://host:8786) runs remedy_dask on that cluster instead of a LocalCluster.
 SCHEDULER_VARIABLE = "OOMLAB_DASK_SCHEDULER"
@@ -38,9 +40,9 @@ DASK_WORKERS = 2
 # Dask's own governor per worker: from 60-70% it spills data to disk, at 80% it pauses, at 95% the nanny
 # restarts the worker. An idle worker holds ~60 MiB (an interpreter with NumPy and distributed).
 DASK_WORKER_MEMORY_LIMIT = "192MiB"
-# Where LocalCluster workers keep their folders (spilled data, locks). Each worker removes its own when
-# it closes, and a starting worker removes those whose process is gone (an OOM kill, say).
-DASK_SCRATCH_DIRECTORY = "/var/tmp/oomlab-dask"
+# Where LocalCluster workers keep their folders (spilled data, locks): inside the run's scratch folder,
+# so even an OOM-killed cluster leaves nothing behind.
+DASK_SCRATCH_DIRECTORY = os.path.join(tempfile.gettempdir(), "dask")
 
 
 def pattern():

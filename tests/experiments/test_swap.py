@@ -43,6 +43,7 @@ def machine_state():
         "loops": subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout,
         "cgroups": sorted(p.name for p in own_memory_cgroup().iterdir() if p.is_dir() and "oomlab" in p.name),
         "swap_files": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-swap-*")),
+        "scratch_folders": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-scratch-*")),
         "zram_notes": sorted(str(p) for p in Path("/run/oomlab").glob("*")) if Path("/run/oomlab").exists() else [],
     }
 
@@ -84,6 +85,7 @@ def test_cleanup_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp
     process.wait(timeout=30)
     left = machine_state()
     assert left["swaps"] != before["swaps"] and left["swap_files"] != before["swap_files"]
+    assert left["scratch_folders"] != before["scratch_folders"]
     cleaned = oomlab("cleanup")
     assert "removed swap" in cleaned.stdout
     assert machine_state() == before
