@@ -84,8 +84,10 @@ def memory_over_time(context):
             ax.plot(times, rss, color=style["color"], linestyle=style["linestyle"], linewidth=0.8, alpha=0.45)
             style.update(markevery=max(1, int(measured.sum()) // 8), linewidth=2)
             ax.plot(times[measured], rss[measured], **style)
-            peak = rec.metric_value(record, "peak_rss_bytes")
-            if peak is not None:  # VmHWM: the true peak, even of a phase shorter than the sampling interval
+            # VmHWM: the true peak, even of a phase shorter than the sampling interval. Not for a process tree:
+            # its curve sums the tree's RSS, while VmHWM is the first process's alone.
+            peak = None if record.get("rss_sum_peak_bytes") is not None else rec.metric_value(record, "peak_rss_bytes")
+            if peak is not None:
                 ax.plot([end - start], [peak / MIB], marker=style["marker"], markersize=9, linestyle="none",
                         color=style["color"], markerfacecolor=style["markerfacecolor"], markeredgecolor="black",
                         markeredgewidth=1.2, zorder=4)

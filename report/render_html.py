@@ -37,6 +37,8 @@ th { background: var(--band); border-bottom: 2px solid var(--ink); }
 tbody tr:nth-child(even) { background: #fafbfc; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:target { outline: 3px solid var(--accent); }
+table.claims td:nth-child(3), table.claims td:nth-child(4) { min-width: 15rem; }
+table.claims td:nth-child(2) { min-width: 10rem; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .verdict::before { display: inline-block; width: 1.3em; }
 .v-confirmed { color: #176b2c; } .v-confirmed::before { content: "\\2713"; }

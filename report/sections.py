@@ -14,17 +14,18 @@ from report import comparison, reproduce, status
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
-from report.units import plural, format_bytes, format_range, format_size, format_stat
+from report.units import plural, format_bytes, format_range, format_ratio, format_size, format_stat
 
 TITLE = "oomlab: what to do when Python runs out of memory, measured"
 LANG_NAMES = {"py": "Python", "cpp": "C++"}
 VERDICT_MEANINGS = [
-    "**confirmed**: the measured ratio lies inside the range the article's words imply.",
-    "**nuanced**: the effect goes the article's way, but its size differs from what the article says "
+    "✓ **confirmed**: the measured ratio lies inside the range the article's words imply.",
+    "≈ **nuanced**: the effect goes the article's way, but its size differs from what the article says "
     "(or Python and C++, or two machines, disagree).",
-    "**wrong**: the measurement goes against the article.",
-    "**not measured**: no ok records yet for this claim (see the failures at the end).",
+    "✗ **wrong**: the measurement goes against the article.",
+    "– **not measured**: no ok records yet for this claim (see the failures at the end).",
 ]
+VERDICT_SYMBOLS = {cl.CONFIRMED: "✓", cl.NUANCED: "≈", cl.WRONG: "✗", cl.NOT_MEASURED: "–"}
 ENV_FIELDS = [
     ("hostname", "host"), ("kernel", "kernel"), ("cpu_model", "CPU"), ("cpu_count", "CPUs"),
     ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"), ("compiler", "compiler"),
@@ -114,8 +115,8 @@ def _intro(document, data, rows):
     document.add(b.Heading(2, "Contents", "contents"), b.Items(contents))
 
 
-def _result_line(result, several_machines):
-    """One entry's result in a language column of the claims table: what is compared, the figure, the verdict."""
+def _result_line(result, several_machines, with_size):
+    """One entry in a language column of the claims table: what is compared, the figure, a verdict symbol."""
     entry = result.entry
     prefix = ""
     if cl.is_cross_language(entry):
@@ -125,17 +126,37 @@ def _result_line(result, several_machines):
     metric = "" if entry.get("metric", "peak_delta_bytes") == "peak_delta_bytes" else f" ({entry['metric']})"
     if not result.measurements:
         return f"{prefix}not measured{metric}"
-    values = "; ".join(f"**{m.text(several_machines)}**" for m in result.measurements)
-    return f"{prefix}{values}{metric} → {result.verdict}"
+    values = "; ".join(f"**{_value(m, several_machines, with_size)}**" for m in result.measurements)
+    return f"{prefix}{values}{metric} {VERDICT_SYMBOLS[result.verdict]}"
 
 
-def _results_cell(results, several_machines, by_name):
-    """Every entry of one language, then one link to each experiment they come from."""
-    if not results:
-        return "–"
-    lines = [_result_line(r, several_machines) for r in results]
-    experiments = list(dict.fromkeys(r.entry["experiment"] for r in results))
-    return "<br>".join(lines) + "<br>in " + ", ".join(link_to_experiment(e, by_name) for e in experiments)
+def _value(measurement, several_machines, with_size):
+    if with_size or several_machines:
+        return measurement.text(several_machines)
+    if measurement.outcomes:
+        return f"{measurement.outcomes[0]} vs {measurement.outcomes[1]}"
+    return format_ratio(measurement.ratio)
+
+
+def _results_cell(results, several_machines, by_name, lang):
+    """The entries whose subject is in `lang`, grouped by experiment: a link to the experiment (with the size
+    when its entries share it), then one line per entry. A comparison across languages sits in its
+    subject's column only; the other column points to it."""
+    own = [r for r in results if r.entry["subject"].get("lang") == lang]
+    elsewhere = [r for r in results if r not in own]
+    lines = []
+    for experiment in dict.fromkeys(r.entry["experiment"] for r in own):
+        group = [r for r in own if r.entry["experiment"] == experiment]
+        sizes = {(m.size, m.size_unit) for r in group for m in r.measurements}
+        shared = len(sizes) == 1 and not several_machines
+        size = f" at {format_size(*sizes.pop())}" if shared else ""
+        lines.append(f"{link_to_experiment(experiment, by_name)}{size}:")
+        lines += [_result_line(r, several_machines, with_size=not shared) for r in group]
+    if elsewhere:
+        for other in sorted({r.entry["subject"].get("lang") for r in elsewhere}):
+            name = LANG_NAMES.get(other, other)
+            lines.append(f"{name} / {LANG_NAMES.get(lang, lang)}: see the {name} column")
+    return "<br>".join(lines) or "–"
 
 
 def _article_expects(results):
@@ -164,8 +185,8 @@ def _claims_table(document, rows, by_name, several_machines):
         claim = row.claim
         remedy = f" (remedy {claim['remedy']})" if claim.get("remedy") else " (closing)"
         table_rows.append([f"**{claim['id']}**{remedy}", b.md_escape(claim["article_says"]),
-                           _results_cell(row.python, several_machines, by_name),
-                           _results_cell(row.cpp, several_machines, by_name),
+                           _results_cell(row.python, several_machines, by_name, "py"),
+                           _results_cell(row.cpp, several_machines, by_name, "cpp"),
                            _article_expects(row.results) if row.results else "no experiment checks this claim yet",
                            row.verdict])
         row_ids.append(f"claim-{claim['id']}")
