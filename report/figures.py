@@ -251,7 +251,7 @@ def _bytes_per_element(context):
 
 
 def _calibration(context):
-    """Measured peak above baseline (MiB) against the requested MiB, with the ideal y = x."""
+    """Measured peak above baseline (MiB) against a size in MiB, with the line peak = size."""
     records = [r for r in context.records if r["size"] > 0]
     if any(r.get("swap_profile") or r.get("mem_limit_bytes") for r in records):
         return None  # under a memory limit the peak is the limit's doing, not the allocation's
@@ -276,11 +276,12 @@ def _calibration(context):
         line = np.geomspace(min(requested), largest, 50)
     else:
         line = np.linspace(0, largest, 50)
-    ax.plot(line, line, color="black", linestyle=":", linewidth=1, label="y = x (exact measurement)")
-    ax.set_xlabel(f"requested allocation ({context.size_unit})")
+    ax.plot(line, line, color="black", linestyle=":", linewidth=1, label="peak = size")
+    ax.set_xlabel(f"size of the run ({context.size_unit})")
     ax.set_ylabel("measured peak above baseline (MiB)")
-    ax.set_title(f"{context.experiment.title}: measured against requested")
+    ax.set_title(f"{context.experiment.title}: peak against size")
     ax.legend(loc="upper left")
     figure.tight_layout()
-    return Drawn(figure, "Measured peak above baseline against the requested allocation, median and min–max over "
-                         "repeats; the dotted line is a perfect measurement")
+    return Drawn(figure, "Peak above baseline against the size of the run, median and min–max over repeats; on the "
+                         "dotted line the peak equals the size: for an allocation of that size, a perfect measurement; "
+                         "for data of that size, the data held as it is")

@@ -15,6 +15,12 @@ from report.units import format_size, plural
 
 LANG_NAMES = {"py": "Python", "cpp": "C++"}
 LIMIT_OUTCOMES = ("oom_killed", "timeout")
+STATE_TEXT = {
+    freshness.CURRENT: "current",
+    freshness.OTHER_COMMIT: "from another commit with the same experiment files",
+    freshness.CHANGED: "stale (the experiment changed since)",
+    freshness.UNVERIFIED: "unverified (commit unknown here)",
+}
 
 
 def is_limit_result(record):
@@ -65,7 +71,7 @@ def provenance_notes(experiment, records, dropped):
         dates = sorted(str(r.get("recorded_at") or "")[:10] for r in mine if r.get("recorded_at"))
         states = Counter(r.get("freshness") or freshness.UNVERIFIED for r in mine)
         dirty = any((r.get("env") or {}).get("git_dirty") for r in mine)
-        state = ", ".join(f"{count} {name}" for name, count in sorted(states.items()))
+        state = ", ".join(f"{count} {STATE_TEXT.get(name, name)}" for name, count in sorted(states.items()))
         lines.append(f"`{machine_id}`: commit {', '.join(f'`{c}`' for c in commits)}"
                      + (" (with uncommitted changes)" if dirty else "")
                      + (f", scale {', '.join(scales)}" if scales else "")
