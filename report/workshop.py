@@ -21,6 +21,7 @@ from report import reproduce
 from report.placeholders import NOT_MEASURED_TEXT, PLACEHOLDER, Filler, primary_machine
 
 TEMPLATE_NOTE = re.compile(r"<!-- template-note -->.*?<!-- /template-note -->", re.S)
+MARKUP = re.compile(r"[*`_\[\]]")  # not in an image's alt text
 
 
 def render(template, data, out_dir, warn=None):
@@ -45,7 +46,7 @@ def render(template, data, out_dir, warn=None):
         chosen = candidates[0]
         path = chosen.svg_path.relative_to(out_dir).as_posix() if chosen.svg_path.is_relative_to(out_dir) else str(
             chosen.svg_path)
-        return f"![{chosen.caption}]({path})"
+        return f"![{MARKUP.sub('', chosen.caption)}]({path})"
 
     def command(experiment):
         machine = primary_machine(data.records, experiment)
