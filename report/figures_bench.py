@@ -2,12 +2,19 @@
 per benchmark family, the machine's cache sizes as vertical lines, and, where a kernel runs in several
 types (float and double), each type's elements per second relative to the widest one."""
 
+import re
+
 from matplotlib.ticker import FuncFormatter
 
 from report.figure_style import LINE_STYLES, SERIES_COLORS, SERIES_MARKERS, Drawn, plt, spans_orders
 from report.units import format_bytes
 
 REFERENCE_TYPES = ("double", "float64", "int64")  # preferred reference for the relative panel
+# Types a kernel can be written in: only then is "elements per second relative to double" meaningful (other
+# last words, such as a data kind, are compared as they are).
+NUMBER_TYPES = {"double", "float", "half", "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+                "uint8", "uint16", "uint32", "uint64"}
+LINES_AT_MOST = 12  # more series than this, or fewer than 3 sizes each: a dot chart per kernel instead
 
 
 def _style(kernel_index, type_index, one_type):
@@ -56,6 +63,8 @@ def throughput(context):
     rates = _series(run.rows, "bytes_per_second")
     if not rates:
         return None
+    if len(rates) > LINES_AT_MOST or max(len(xs) for xs, _ in rates.values()) < 3:
+        return _dot_chart(context, run, rates)
     kernels = sorted({kernel for kernel, _ in rates})
     types = sorted({type_ for _, type_ in rates})
     reference = _reference_type(types)
@@ -64,7 +73,7 @@ def throughput(context):
     relative = {}
     for (kernel, type_), (xs, ys) in items.items():
         base = items.get((kernel, reference))
-        if type_ != reference and base:
+        if type_ != reference and base and {type_, reference} <= NUMBER_TYPES:
             by_size = dict(zip(*base))
             pairs = [(x, y / by_size[x]) for x, y in zip(xs, ys) if by_size.get(x)]
             if pairs:
@@ -109,4 +118,42 @@ def throughput(context):
     if relative:
         caption += (f". Right: elements per second of each type relative to {reference}; 2× at the same bytes per "
                     f"second means the kernel is limited by memory bandwidth, 1× that it is not")
+    return Drawn(figure, caption, scope={"bench": True})
+
+
+def natural(text):
+    """Sort key that puts zstd3 before zstd19."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _dot_chart(context, run, rates):
+    """Bytes per second of every kernel (a row each) for every type (a marker each), at each series' largest
+    working set, log scale: readable where a line per series would not be (many series, few sizes)."""
+    kernels = sorted({kernel for kernel, _ in rates}, key=natural)
+    types = sorted({type_ for _, type_ in rates})
+    figure, ax = plt.subplots(figsize=(9.5, 1.4 + 0.42 * len(kernels)))
+    step = 0.6 / max(1, len(types))
+    sizes = set()
+    for type_index, type_ in enumerate(types):
+        style = _style(type_index, 0, one_type=True)
+        ys, xs = [], []
+        for row, kernel in enumerate(kernels):
+            series = rates.get((kernel, type_))
+            if series:
+                sizes.add(series[0][-1])
+                ys.append(row + (type_index - (len(types) - 1) / 2) * step)
+                xs.append(series[1][-1] / 1e9)
+        ax.plot(xs, ys, linestyle="none", marker=style["marker"], color=style["color"], markersize=7,
+                markerfacecolor=style["color"] if type_index % 2 == 0 else "white", label=type_ or "(none)")
+    ax.set_yticks(range(len(kernels)))
+    ax.set_yticklabels(kernels)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("throughput (GB/s, log scale)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.9 / figure.get_figheight()), ncol=min(6, len(types)))
+    ax.set_title(f"{context.experiment.title}: C++ kernels (Google Benchmark)", fontsize=10)
+    figure.tight_layout()
+    caption = (f"Bytes per second of each C++ kernel of `{run.path.name}` (a row each) for each variant of its "
+               f"last word (a marker each), at the largest working set it ran "
+               f"({', '.join(compact_bytes(size) for size in sorted(sizes))}); log scale")
     return Drawn(figure, caption, scope={"bench": True})

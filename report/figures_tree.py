@@ -56,9 +56,44 @@ def peaks(context):
                 references.setdefault(record["variant"], []).append(record)
             elif n is not None:
                 families.setdefault(family, {}).setdefault(n, []).append(record)
-        if families:
+        if any(len(by_n) > 1 for by_n in families.values()):
             drawn.append(_peaks_figure(context, lang, size, families, references))
+        elif mine:  # no variant runs at several N: the three measures side by side, per variant
+            drawn.append(_bars_figure(context, lang, size, mine))
     return drawn
+
+
+HATCHES = ["", "///", ".."]
+
+
+def _bars_figure(context, lang, size, records):
+    variants = sorted({r["variant"] for r in records})
+    figure, ax = plt.subplots(figsize=(max(6.5, 1.1 * len(variants) + 2.5), 4.6))
+    positions = np.arange(len(variants))
+    width = 0.8 / len(MEASURES)
+    for index, (field, label) in enumerate(MEASURES):
+        medians, lows, highs, xs = [], [], [], []
+        for position, variant in zip(positions, variants):
+            median, low, high = rec.stats(rec.metric_value(r, field) for r in records if r["variant"] == variant)
+            if median is not None:
+                xs.append(position + (index - 1) * width)
+                medians.append(median / MIB)
+                lows.append((median - low) / MIB)
+                highs.append((high - median) / MIB)
+        if xs:
+            ax.bar(xs, medians, width * 0.92, yerr=[lows, highs], capsize=2, label=label,
+                   color=series_style(index)["color"], hatch=HATCHES[index], edgecolor="black", linewidth=0.6)
+    ax.set_xticks(positions)
+    ax.set_xticklabels(variants, rotation=20, ha="right")
+    ax.set_ylabel("memory at the peak (MiB)")
+    ax.set_title(f"{context.experiment.title}: {lang_label(lang)}, the whole process tree, "
+                 f"{format_size(size, context.size_unit)}", fontsize=10)
+    figure.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=len(MEASURES))
+    figure.tight_layout(rect=(0, 0.4 / figure.get_figheight(), 1, 1))
+    caption = (f"{lang_label(lang)}: memory of the whole process tree per variant, median and min–max over repeats: "
+               f"the true peak from the run's memory cgroup, the sum of RSS (shared pages counted once per process) "
+               f"and the sum of PSS (shared pages split)")
+    return Drawn(figure, caption, suffix=f"-{lang}", scope={"langs": [lang], "variants": variants})
 
 
 def _peaks_figure(context, lang, size, families, references):

@@ -50,9 +50,11 @@ def parse(page):
 def test_the_report_is_built_and_every_file_is_announced(built_report):
     assert built_report.code == 0
     out = built_report.out
-    for name in ("index.html", "report.md", "results.csv"):
+    for name in ("index.html", "report.md", "results.csv", "workshop.md"):
         assert (out / name).is_file()
         assert f"wrote {out / name}" in built_report.stderr
+    workshop = (out / "workshop.md").read_text()  # docs/workshop.md, rendered: no placeholder left
+    assert "{{" not in workshop and "Rendered by `make report`" in workshop and "<!-- template-note" not in workshop
     svgs = sorted(p.stem for p in (out / "figures").glob("*.svg"))
     pngs = sorted(p.stem for p in (out / "figures").glob("*.png"))
     assert svgs == pngs  # the same figure in both formats
@@ -160,7 +162,8 @@ def test_several_machines_get_their_own_figures_and_a_column_each(tmp_path):
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
         code = make_report.main(["--results", str(tmp_path / "a"), str(tmp_path / "b"), "--experiments",
-                                 str(tmp_path / "experiments"), "--out", str(tmp_path / "out")])
+                                 str(tmp_path / "experiments"), "--out", str(tmp_path / "out"),
+                                 "--workshop", str(tmp_path / "no-workshop.md")])
     assert code == 0, stderr.getvalue()
     names = {p.stem for p in (tmp_path / "out" / "figures").glob("*.svg")}
     assert {"lists-peak-time-lab-a", "lists-peak-time-lab-b", "swap-swapin-latency-lab-b"} <= names
