@@ -6,7 +6,7 @@ SCALE     ?= default
 JOBS      ?= $(shell nproc)
 OOMLAB    := $(BUILD_DIR)/oomlab
 
-.PHONY: all build deps configure test test-harness test-python report report-only run clean cleanup
+.PHONY: all build deps configure test test-harness test-python report report-only report-check run clean cleanup
 
 all: build
 
@@ -26,15 +26,32 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
 	$(PYTHON) -m pytest tests -q
 
-# The whole suite at $(SCALE) scale, then the report from its records.
+# The whole suite at $(SCALE) scale (so no stale record is reused), then the report from its records.
+# A failed measurement does not stop it: `oomlab run` exits 1, the report lists the failures and says how
+# each step ended. Only Ctrl-C (130), or a report that cannot be made, makes `make report` fail.
 report: build
-	$(OOMLAB) run all --scale $(SCALE)
-	$(OOMLAB) bench --scale $(SCALE)
-	$(MAKE) report-only
+	@started=$$(date +%s); run_status=""; bench_status=""; \
+	$(OOMLAB) run all --scale $(SCALE); code=$$?; \
+	if [ $$code -eq 130 ]; then echo "make report: interrupted" >&2; exit 130; fi; \
+	if [ $$code -ne 0 ]; then run_status="oomlab run all --scale $(SCALE) exited $$code"; fi; \
+	$(OOMLAB) bench --scale $(SCALE); code=$$?; \
+	if [ $$code -eq 130 ]; then echo "make report: interrupted" >&2; exit 130; fi; \
+	if [ $$code -ne 0 ]; then bench_status="oomlab bench --scale $(SCALE) exited $$code"; fi; \
+	measured=$$(date +%s); \
+	$(PYTHON) report/make_report.py $${run_status:+--run-status "$$run_status"} \
+	    $${bench_status:+--run-status "$$bench_status"} || exit $$?; \
+	echo "make report: measured in $$((measured - started)) s, report in $$(($$(date +%s) - measured)) s:" \
+	     "report/out/index.html, report/out/report.md, report/out/workshop.md"
 
-# Figures and pages from the records already in results/, without measuring anything.
+# Figures and pages from the records already in results/, without measuring anything. Records of an
+# experiment whose files changed since are marked stale (or left out when current ones exist).
 report-only:
 	$(PYTHON) report/make_report.py
+
+# Looks at report/out/index.html in headless Chromium as a reader would: every figure loads, every
+# link has its target, 16 claims; writes report/out/screenshot.png.
+report-check:
+	$(PYTHON) report/browser_check.py report/out/index.html --screenshot report/out/screenshot.png
 
 # One experiment: make run EXP=list_to_numpy [LANG=py|cpp] [SCALE=quick]. LANG is also the
 # locale variable, so the child gets the locale back rather than "py".

@@ -49,6 +49,7 @@ class Figure:
     svg_path: Path
     png_path: Path
     machine_id: str = ""
+    command: str = ""  # the oomlab command that measures the figure's data again
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Lesson:
     markdown: str
     experiment: str
     folder: Path = None
+    machine_id: str = ""  # the machine its numbers (and figures/<name>.svg) come from
+
 
 
 @dataclass
@@ -72,6 +75,15 @@ class Document:
 
     def add(self, *blocks):
         self.blocks.extend(blocks)
+
+    def figure_for(self, name, machine_id=""):
+        """The figure a lesson means by figures/<name>.svg: that name, or with several machines the
+        machine's own (<name>-<machine>), else any machine's; None if it was not drawn."""
+        if name in self.figures:
+            return self.figures[name]
+        own = [f for f in self.figures.values() if f.name.startswith(name + "-") and f.machine_id == machine_id]
+        others = [f for f in self.figures.values() if f.name.startswith(name + "-")]
+        return (own or others or [None])[0]
 
     def ids(self):
         """Every anchor the document defines (before lesson headings are added)."""

@@ -22,10 +22,16 @@ class Experiment:
     theory: dict = field(default_factory=dict)  # {"py:baseline": {"value": 40.3, "source": "…"}}
     lesson: str = ""  # README.md, raw Markdown with placeholders
     folder: Path = None
+    meta: dict = field(default_factory=dict)  # experiment.json as read, for fields only some experiments have
 
     @property
     def anchor(self):
         return f"exp-{self.name}"
+
+    def per_scale(self, name, scale):
+        """A setting of experiment.json that is either one value or {scale: value} (e.g. timeout_seconds)."""
+        value = self.meta.get(name)
+        return value.get(scale) if isinstance(value, dict) else value
 
     def bytes_per_element_theory(self):
         """[(lang, variant, value, source)] from theory.bytes_per_element, skipping malformed items."""
@@ -63,6 +69,7 @@ def load_experiment(folder, warn=default_warn):
         theory=meta.get("theory") if isinstance(meta.get("theory"), dict) else {},
         lesson=lesson,
         folder=folder,
+        meta=meta,
     )
 
 

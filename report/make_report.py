@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""Build oomlab's report: results/*/*.jsonl + experiments/*/ → report/out/{index.html, report.md,
-figures/*.svg|png, results.csv}.
+"""Build oomlab's report: results/*/*.jsonl (+ *.benchmark.json) + experiments/*/ → report/out/{index.html,
+report.md, figures/*.svg|png, results.csv, workshop.md}.
 
     /usr/bin/python3 report/make_report.py [--results DIR ...] [--experiments DIR] [--out DIR]
+                                           [--workshop FILE] [--run-status TEXT ...]
 
-Needs only the standard library, numpy and matplotlib. Exit status 1 when there are no records at all.
+Needs only the standard library, numpy and matplotlib (and git, to tell current records from stale ones).
+Exit status 1 when there are no records at all: the only case where no report can be made.
 """
 
 import argparse
@@ -15,8 +17,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: make `import report.…` work from any directory
     sys.path.insert(0, str(REPO))
 
+from report import benchmarks as bench  # noqa: E402
 from report import claims as cl  # noqa: E402
-from report import csv_export, figures, render_html, render_markdown, sections  # noqa: E402
+from report import csv_export, figures, freshness, render_html, render_markdown, sections, workshop  # noqa: E402
 from report import experiments as ex  # noqa: E402
 from report import records as rec  # noqa: E402
 
@@ -32,6 +35,10 @@ def parse_args(argv):
                         help="the experiments directory (default: <repo>/experiments)")
     parser.add_argument("--out", type=Path, default=REPO / "report" / "out",
                         help="output directory (default: <repo>/report/out)")
+    parser.add_argument("--workshop", type=Path, default=REPO / "docs" / "workshop.md",
+                        help="workshop template rendered to OUT/workshop.md (default: <repo>/docs/workshop.md)")
+    parser.add_argument("--run-status", action="append", default=[], metavar="TEXT",
+                        help="how a measuring step of `make report` ended, shown on the page (repeatable)")
     return parser.parse_args(argv)
 
 
@@ -43,13 +50,21 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     results_dirs = args.results or [REPO / "results"]
     all_records = rec.load_records(results_dirs)
-    if not all_records:
+    benchmarks = bench.load_benchmarks(results_dirs)
+    if not all_records and not benchmarks:
         where = ", ".join(str(d) for d in results_dirs)
         print(f"report: no records under {where}: run `make report` or `build/oomlab run …` first",
               file=sys.stderr)
         return 1
-    records, ignored = rec.newest_commit_only(all_records)
-    experiments = ex.load_experiments(args.experiments, rec.experiments(all_records))
+    versions = freshness.Versions(args.experiments)
+    freshness.mark(all_records, versions)
+    for run in benchmarks:
+        verdict = versions.judge_benchmark(run.experiment, run.context)
+        run.freshness, run.freshness_detail = verdict.status, verdict.detail
+    current, stale = freshness.drop_changed(all_records)
+    records, ignored = rec.newest_commit_only(current)
+    experiments = ex.load_experiments(args.experiments,
+                                      sorted(set(rec.experiments(all_records)) | {r.experiment for r in benchmarks}))
     entries = cl.load_claim_entries(args.experiments)
     article_claims = cl.load_article_claims(ARTICLE_CLAIMS)
     # Entries marked "beyond_article" check the lesson's own claims: they are expected to be unknown.
@@ -61,11 +76,12 @@ def main(argv=None):
     out = args.out
     figures_dir = out / "figures"
     figures_dir.mkdir(parents=True, exist_ok=True)
-    for stale in [*figures_dir.glob("*.svg"), *figures_dir.glob("*.png")]:
-        stale.unlink()  # figures of experiments that no longer have data must not linger
+    for old_figure in [*figures_dir.glob("*.svg"), *figures_dir.glob("*.png")]:
+        old_figure.unlink()  # figures of experiments that no longer have data must not linger
     figure_files = {}
     for experiment in experiments:
-        made = figures.make_figures(experiment, records, figures_dir)
+        own_entries = [e for e in entries if e["experiment"] == experiment.name]
+        made = figures.make_figures(experiment, records, figures_dir, own_entries, benchmarks)
         figure_files[experiment.name] = made
         for figure in made:
             wrote(figure.svg_path)
@@ -73,7 +89,8 @@ def main(argv=None):
 
     data = sections.ReportData(experiments=experiments, records=records, ignored=ignored, entries=entries,
                                article_claims=article_claims, figures=figure_files,
-                               generated_at=sections.now_text())
+                               generated_at=sections.now_text(), stale=stale, benchmarks=benchmarks,
+                               run_status=args.run_status, head=versions.head or "")
     document = sections.build_document(data)
 
     page = render_html.render(document)
@@ -85,6 +102,10 @@ def main(argv=None):
     wrote(out / "report.md")
     csv_export.write_csv(out / "results.csv", all_records, superseded=ignored)
     wrote(out / "results.csv")
+    if args.workshop.is_file():
+        text = workshop.render(args.workshop.read_text(encoding="utf-8"), data, out)
+        (out / "workshop.md").write_text(text, encoding="utf-8")
+        wrote(out / "workshop.md")
     return 0
 
 

@@ -106,7 +106,7 @@ class Filler:
 
     def _metric(self, words):
         """{{metric NAME LANG VARIANT}}: the median of one field or metrics entry at the largest size,
-        formatted by its unit suffix (_bytes, _seconds; otherwise a plain number)."""
+        formatted by its unit suffix (_bytes, _seconds; otherwise a plain number, whole from 100 up)."""
         name, lang, variant = words
         size, at_size = self._largest(lang, variant, metric=name)
         if size is None:
@@ -116,6 +116,8 @@ class Filler:
             return format_bytes(value)
         if name.endswith("_seconds"):
             return format_seconds(value)
+        if abs(value) >= 100:
+            return f"{value:,.0f}"  # 1,234 rather than 1.23e+03
         return f"{value:.3g}"
 
     def _verdict(self, words):

@@ -37,6 +37,8 @@ th { background: var(--band); border-bottom: 2px solid var(--ink); }
 tbody tr:nth-child(even) { background: #fafbfc; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:target { outline: 3px solid var(--accent); }
+table.claims td:nth-child(3), table.claims td:nth-child(4) { min-width: 15rem; }
+table.claims td:nth-child(2) { min-width: 10rem; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .verdict::before { display: inline-block; width: 1.3em; }
 .v-confirmed { color: #176b2c; } .v-confirmed::before { content: "\\2713"; }
@@ -46,6 +48,7 @@ tr:target { outline: 3px solid var(--accent); }
 figure { margin: 1.5rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 0.3rem; }
+.reproduce { font-size: 0.85rem; }
 .lesson { border-left: 4px solid var(--band); padding-left: 1rem; }
 @media print { h2 { break-before: page; } figure, tr { break-inside: avoid; } a { color: inherit; } }
 """
@@ -124,7 +127,7 @@ class _Renderer:
         alt = html.escape(re.sub(r"[*`_\[\]]", "", figure.caption), quote=True)
         return (f'<figure id="fig-{html.escape(figure.name)}">'
                 f'<img src="data:image/svg+xml;base64,{data}" alt="{alt}">'
-                f"<figcaption>{self.inline(figure.caption)}</figcaption></figure>")
+                f"<figcaption>{self.inline(figure.caption)}{_reproduce(figure)}</figcaption></figure>")
 
     def lesson(self, lesson):
         prefix = f"exp-{lesson.experiment}-"
@@ -154,7 +157,7 @@ class _Renderer:
 
         def image(url, alt):
             name = re.sub(r"^(\./)?figures/", "", url).rsplit(".", 1)[0]
-            figure = self.document.figures.get(name)
+            figure = self.document.figure_for(name, lesson.machine_id)
             if figure is None:
                 self.warn(f"lesson {lesson.experiment}: image {url} is not a generated figure; alt text shown")
                 return None
@@ -163,6 +166,13 @@ class _Renderer:
 
         fragment = markdown.to_html(lesson.markdown, link=link, image=image, heading_id=heading_id, heading_offset=2)
         return f'<div class="lesson">\n{fragment}\n</div>'
+
+
+def _reproduce(figure):
+    if not figure.command:
+        return ""
+    return (f'<br><span class="reproduce">Measure again: <code>{html.escape(figure.command)}</code>, '
+            f"then <code>make report-only</code></span>")
 
 
 def _outside_fences(text):

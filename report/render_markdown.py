@@ -13,7 +13,7 @@ from report import markdown
 
 def render(document, out_dir):
     """The whole Markdown text. out_dir is where report.md is written (for relative paths)."""
-    parts = [_block(block, out_dir) for block in document.blocks]
+    parts = [_block(block, out_dir, document) for block in document.blocks]
     return "\n\n".join(part for part in parts if part) + "\n"
 
 
@@ -22,7 +22,7 @@ def _cell(text):
     return re.sub(r"(?<!\\)\|", r"\\|", str(text).replace("\n", " "))
 
 
-def _block(block, out_dir):
+def _block(block, out_dir, document):
     if isinstance(block, b.Heading):
         anchor = f'<a id="{block.anchor}"></a>\n' if block.anchor else ""
         return f"{anchor}{'#' * max(1, min(6, block.level))} {block.text}"
@@ -47,9 +47,10 @@ def _block(block, out_dir):
         return "\n".join(lines)
     if isinstance(block, b.Figure):
         path = os.path.relpath(block.svg_path, out_dir)
-        return f"![{_alt(block.caption)}]({path})\n\n*{block.caption}*"
+        command = f"\n\nMeasure again: `{block.command}`, then `make report-only`." if block.command else ""
+        return f"![{_alt(block.caption)}]({path})\n\n*{block.caption}*{command}"
     if isinstance(block, b.Lesson):
-        return _lesson(block, out_dir)
+        return _lesson(block, out_dir, document)
     raise TypeError(f"unknown block {block!r}")
 
 
@@ -57,14 +58,16 @@ def _alt(text):
     return re.sub(r"[\[\]*`_]", "", text)
 
 
-def _lesson(lesson, out_dir):
+def _lesson(lesson, out_dir, document):
     """The lesson nested two levels down; relative file links made relative to report.md."""
 
     def link(url):
         if re.match(r"^(https?:|mailto:|#)", url):
             return url
         if re.match(r"^(\./)?figures/", url):  # generated figures sit in out_dir/figures too
-            return url
+            name = re.sub(r"^(\./)?figures/", "", url).rsplit(".", 1)[0]
+            figure = document.figure_for(name, lesson.machine_id)
+            return os.path.relpath(figure.svg_path, out_dir) if figure else url
         if lesson.folder is None:
             return None
         return os.path.relpath(os.path.join(lesson.folder, url), out_dir)

@@ -7,22 +7,25 @@ claims checked, measurements), the environment, then the measurements that were 
 import datetime
 from dataclasses import dataclass, field
 
+from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
+from report import comparison, reproduce, status
 from report import records as rec
-from report.figures import sort_langs, sort_variants
+from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
 from report.units import plural, format_bytes, format_range, format_ratio, format_size, format_stat
 
 TITLE = "oomlab: what to do when Python runs out of memory, measured"
 LANG_NAMES = {"py": "Python", "cpp": "C++"}
 VERDICT_MEANINGS = [
-    "**confirmed**: the measured ratio lies inside the range the article's words imply.",
-    "**nuanced**: the effect goes the article's way, but its size differs from what the article says "
+    "✓ **confirmed**: the measured ratio lies inside the range the article's words imply.",
+    "≈ **nuanced**: the effect goes the article's way, but its size differs from what the article says "
     "(or Python and C++, or two machines, disagree).",
-    "**wrong**: the measurement goes against the article.",
-    "**not measured**: no ok records yet for this claim (see the failures at the end).",
+    "✗ **wrong**: the measurement goes against the article.",
+    "– **not measured**: no ok records yet for this claim (see the failures at the end).",
 ]
+VERDICT_SYMBOLS = {cl.CONFIRMED: "✓", cl.NUANCED: "≈", cl.WRONG: "✗", cl.NOT_MEASURED: "–"}
 ENV_FIELDS = [
     ("hostname", "host"), ("kernel", "kernel"), ("cpu_model", "CPU"), ("cpu_count", "CPUs"),
     ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"), ("compiler", "compiler"),
@@ -43,6 +46,10 @@ class ReportData:
     figures: dict = field(default_factory=dict)  # experiment name → [figures.FigureFile]
     generated_at: str = ""
     warn: object = rec.warn
+    stale: list = field(default_factory=list)       # records left out: their experiment changed since
+    benchmarks: list = field(default_factory=list)  # benchmarks.BenchmarkRun
+    run_status: list = field(default_factory=list)  # lines from `make report`: how `oomlab run` and `bench` ended
+    head: str = ""                                  # the commit the report was made at
 
 
 def link_to_experiment(name, experiments_by_name):
@@ -62,13 +69,17 @@ def build_document(data):
 
     _intro(document, data, rows)
     _claims_table(document, rows, by_name, several_machines)
+    if several_machines:
+        comparison.machines_section(document, data, by_name)
     for experiment in data.experiments:
         _experiment_section(document, data, experiment, verdicts, several_machines)
     _environment(document, data)
-    _failures(document, data, by_name)
+    status.failures_section(document, data, by_name)
+    at = f" at commit `{data.head[:12]}`" if data.head else ""
     document.add(b.Paragraph(
-        f"Generated {data.generated_at} by `report/make_report.py`. Regenerate with `make report`; "
-        f"measure one experiment again with the command shown in its records (`build/oomlab run …`)."))
+        f"Generated {data.generated_at}{at} by `report/make_report.py`. Regenerate everything with `make report` "
+        f"(`make report SCALE=quick` for a fast look, `make report-only` to redraw from the records); each figure "
+        f"names the `build/oomlab` command that measures its data again."))
     return document
 
 
@@ -94,16 +105,19 @@ def _intro(document, data, rows):
         document.add(b.Note(
             f"{plural(len(data.ignored), 'older record')} ignored: a newer git commit measured the same points "
             f"(they are still in results.csv, marked superseded)."))
+    for note in status.intro_notes(data):
+        document.add(b.Note(note))
     contents = ["[The article's claims](#claims)"]
+    if len(rec.machines(data.records)) > 1:
+        contents.append("[Machines side by side](#machines)")
     contents += [f"[{b.md_escape(e.title)}](#{e.anchor})" for e in data.experiments]
     contents += ["[Environment](#environment)", "[Skipped and failed measurements](#failures)"]
     document.add(b.Heading(2, "Contents", "contents"), b.Items(contents))
 
 
-def _result_cell(result, lang, several_machines, by_name):
-    """One entry's result as shown in a language column of the claims table."""
+def _result_line(result, several_machines, with_size):
+    """One entry in a language column of the claims table: what is compared, the figure, a verdict symbol."""
     entry = result.entry
-    where = link_to_experiment(entry["experiment"], by_name)
     prefix = ""
     if cl.is_cross_language(entry):
         prefix = f"{cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])}: "
@@ -111,9 +125,49 @@ def _result_cell(result, lang, several_machines, by_name):
         prefix = f"{entry['subject']['variant']} / {entry['reference']['variant']}: "
     metric = "" if entry.get("metric", "peak_delta_bytes") == "peak_delta_bytes" else f" ({entry['metric']})"
     if not result.measurements:
-        return f"{prefix}not measured{metric}, {where}"
-    values = "; ".join(f"**{m.text(several_machines)}**" for m in result.measurements)
-    return f"{prefix}{values}{metric}, {where}"
+        return f"{prefix}not measured{metric}"
+    values = "; ".join(f"**{_value(m, several_machines, with_size)}**" for m in result.measurements)
+    return f"{prefix}{values}{metric} {VERDICT_SYMBOLS[result.verdict]}"
+
+
+def _value(measurement, several_machines, with_size):
+    if with_size or several_machines:
+        return measurement.text(several_machines)
+    if measurement.outcomes:
+        return f"{measurement.outcomes[0]} vs {measurement.outcomes[1]}"
+    return format_ratio(measurement.ratio)
+
+
+def _results_cell(results, several_machines, by_name, lang):
+    """The entries whose subject is in `lang`, grouped by experiment: a link to the experiment (with the size
+    when its entries share it), then one line per entry. A comparison across languages sits in its
+    subject's column only; the other column points to it."""
+    own = [r for r in results if r.entry["subject"].get("lang") == lang]
+    elsewhere = [r for r in results if r not in own]
+    lines = []
+    for experiment in dict.fromkeys(r.entry["experiment"] for r in own):
+        group = [r for r in own if r.entry["experiment"] == experiment]
+        sizes = {(m.size, m.size_unit) for r in group for m in r.measurements}
+        shared = len(sizes) == 1 and not several_machines
+        size = f" at {format_size(*sizes.pop())}" if shared else ""
+        lines.append(f"{link_to_experiment(experiment, by_name)}{size}:")
+        lines += [_result_line(r, several_machines, with_size=not shared) for r in group]
+    if elsewhere:
+        for other in sorted({r.entry["subject"].get("lang") for r in elsewhere}):
+            name = LANG_NAMES.get(other, other)
+            lines.append(f"{name} / {LANG_NAMES.get(lang, lang)}: see the {name} column")
+    return "<br>".join(lines) or "–"
+
+
+def _article_expects(results):
+    expected = []
+    for result in results:
+        entry = result.entry
+        if entry.get("kind") == "outcome":
+            expected.append(f"{entry['subject_outcome']} vs {entry['reference_outcome']}")
+        else:
+            expected.append(format_range(entry.get("article_range")))
+    return ", ".join(dict.fromkeys(expected)) or "–"
 
 
 def _claims_table(document, rows, by_name, several_machines):
@@ -122,27 +176,23 @@ def _claims_table(document, rows, by_name, several_machines):
         b.Paragraph(
             "Each claim is checked by comparing one metric of a subject variant with a reference variant at the "
             "largest size both ran on the same machine: ratio = median(subject) / median(reference). "
-            "Ratios below 1× mean the subject uses less (memory, or time)."),
+            "Ratios below 1× mean the subject uses less (memory, or time). The article's words give the range a "
+            "ratio must fall in; each experiment's section shows every comparison with its theory."),
         b.Items(VERDICT_MEANINGS),
     )
     table_rows, row_ids = [], []
     for row in rows:
         claim = row.claim
         remedy = f" (remedy {claim['remedy']})" if claim.get("remedy") else " (closing)"
-        python = "<br>".join(_result_cell(r, "py", several_machines, by_name) for r in row.python) or "–"
-        cpp = "<br>".join(_result_cell(r, "cpp", several_machines, by_name) for r in row.cpp) or "–"
-        if row.results:
-            evidence = "; ".join(
-                r.evidence(with_machine=several_machines) + (f" → {r.verdict}" if len(row.results) > 1 else "")
-                for r in row.results)
-        else:
-            evidence = "no experiment checks this claim yet"
         table_rows.append([f"**{claim['id']}**{remedy}", b.md_escape(claim["article_says"]),
-                           python, cpp, row.verdict, b.md_escape(evidence)])
+                           _results_cell(row.python, several_machines, by_name, "py"),
+                           _results_cell(row.cpp, several_machines, by_name, "cpp"),
+                           _article_expects(row.results) if row.results else "no experiment checks this claim yet",
+                           row.verdict])
         row_ids.append(f"claim-{claim['id']}")
     document.add(b.Table(
-        ["Claim", "What the article says", "Measured in Python", "Measured in C++", "Verdict", "Evidence"],
-        table_rows, row_ids=row_ids, verdict_column=4, css_class="claims"))
+        ["Claim", "What the article says", "Measured in Python", "Measured in C++", "Article implies", "Verdict"],
+        table_rows, row_ids=row_ids, verdict_column=5, css_class="claims"))
 
 
 def _experiment_section(document, data, experiment, verdicts, several_machines):
@@ -164,17 +214,22 @@ def _experiment_section(document, data, experiment, verdicts, several_machines):
 
     if experiment.lesson.strip():
         filler = Filler(experiment.name, data.records, verdicts, warn=data.warn)
-        document.add(b.Lesson(filler.fill(experiment.lesson), experiment.name, experiment.folder))
+        document.add(b.Lesson(filler.fill(experiment.lesson), experiment.name, experiment.folder,
+                              filler.machine_id or ""))
         if filler.machine_id and len(rec.machines(rec.select(records))) > 1:
             document.add(b.Note(f"Numbers in the text above come from `{filler.machine_id}`; "
                                 f"the tables and figures below show every machine."))
     elif experiment.folder is None:
         document.add(b.Note(f"No folder `experiments/{experiment.name}/` was found: only the records are shown."))
 
-    if not records:
+    runs = [run for run in data.benchmarks if run.experiment == experiment.name]
+    if not records and not runs:
         document.add(b.Note("No records yet for this experiment: run "
                             f"`build/oomlab run {experiment.name}` (or `make report`)."))
         return
+    for note in status.provenance_notes(experiment, records, [r for r in data.stale
+                                                               if r["experiment"] == experiment.name]):
+        document.add(note)
 
     docs = {}
     for record in records:
@@ -184,21 +239,27 @@ def _experiment_section(document, data, experiment, verdicts, several_machines):
     document.add(b.Heading(3, "Variants", f"{experiment.anchor}-variants"), b.Items([
         f"`{variant}`" + (f": {b.md_escape(docs[variant])}" if variant in docs else "") for variant in variants]))
 
-    if entries:
+    if entries and records:
         _entries_table(document, data, experiment, entries, several_machines)
 
     figures = data.figures.get(experiment.name, [])
     if figures:
         document.add(b.Heading(3, "Figures", f"{experiment.anchor}-figures"))
         for figure in figures:
-            document.add(b.Figure(figure.name, figure.caption, figure.svg_path, figure.png_path, figure.machine_id))
+            document.add(b.Figure(figure.name, figure.caption, figure.svg_path, figure.png_path, figure.machine_id,
+                                  figure.command))
     theory = experiment.bytes_per_element_theory()
     if theory:
         document.add(b.Paragraph("Theory values (dashed lines), from `experiment.json`:"), b.Items([
             f"{LANG_NAMES.get(lang, lang)} `{variant}`: {value:g} B per element"
             + (f": {b.md_escape(source)}" if source else "") for lang, variant, value, source in theory]))
 
-    _records_table(document, experiment, records)
+    for run in runs:
+        _benchmark_table(document, experiment, run, several_machines or len(runs) > 1)
+    if records:
+        _records_table(document, experiment, records)
+    document.add(b.Paragraph("Measure this section again: " + "; ".join(
+        f"`{command}`" for command in _section_commands(experiment, records, runs)) + ", then `make report-only`."))
     notes = []
     if ignored:
         notes.append(f"{plural(len(ignored), 'older record')} of this experiment ignored (a newer commit "
@@ -208,6 +269,32 @@ def _experiment_section(document, data, experiment, verdicts, several_machines):
         notes.append(f"{plural(len(failed), 'measurement')} not ok: see [skipped and failed measurements](#failures).")
     if notes:
         document.add(b.Note(" ".join(notes)))
+
+
+def _section_commands(experiment, records, runs):
+    commands = []
+    for machine_id in rec.machines(records) or [""]:
+        mine = [r for r in records if rec.machine_of(r) == machine_id]
+        if mine:
+            commands.append(reproduce.run_command(experiment.name, mine))
+    if runs:
+        commands.append(reproduce.bench_command(experiment.name, records))
+    return list(dict.fromkeys(commands))
+
+
+def _benchmark_table(document, experiment, run, with_machine):
+    where = f" on `{run.machine_id}`" if with_machine else ""
+    document.add(
+        b.Heading(3, f"C++ kernels (Google Benchmark){where}",
+                  f"{experiment.anchor}-bench" + (f"-{comparison.anchor_part(run.machine_id)}" if with_machine else "")),
+        b.Paragraph(f"From `{run.path.name}`, run {b.md_escape(run.context.get('date') or '(no date)')} "
+                    f"on {b.md_escape(run.context.get('host_name') or run.machine_id)}: the median over repetitions of "
+                    f"each benchmark; where the working set lives follows the caches in the benchmark's context."),
+        b.Table(["Benchmark", "Working set", "Lives in", "Time per iteration", "Bytes/s", "Items/s"],
+                bench.table_rows(run), numeric_columns=(1, 3, 4, 5)))
+    if run.freshness == "changed":
+        document.add(b.Note(f"Stale: {b.md_escape(run.freshness_detail)}. Run "
+                            f"`{reproduce.bench_command(experiment.name)}` again."))
 
 
 def _entries_table(document, data, experiment, entries, several_machines):
@@ -298,38 +385,6 @@ def _env_value(key, value):
     if key in ("git_commit", "python_executable", "cxx_flags"):
         return b.md_code(value)
     return b.md_escape(value)
-
-
-def _failures(document, data, by_name):
-    document.add(b.Heading(2, "Skipped and failed measurements", "failures"))
-    failed = [r for r in data.records if not rec.is_ok(r)]
-    if not failed:
-        document.add(b.Paragraph("None: every measurement of the newest commit finished ok."))
-        return
-    groups = {}
-    for record in failed:
-        reason = record.get("reason") or _last_line(record.get("traceback")) or "(no reason recorded)"
-        key = (*rec.group_key(record), record["outcome"], reason)
-        groups.setdefault(key, []).append(record)
-    rows = []
-    for key in sorted(groups, key=lambda k: tuple(str(part) for part in k)):
-        machine_id, experiment, lang, variant, size, outcome, reason = key
-        members = groups[key]
-        rows.append([f"`{machine_id}`", link_to_experiment(experiment, by_name), LANG_NAMES.get(lang, lang),
-                     f"`{variant}`", format_size(size, members[0].get("size_unit")), outcome, str(len(members)),
-                     b.md_escape(reason), b.md_code(members[0].get("command") or "–")])
-    document.add(
-        b.Paragraph("Grouped by point, outcome and reason. A `skipped` measurement is a result too: "
-                    "the reason says what this machine does not allow."),
-        b.Table(["Machine", "Experiment", "Language", "Variant", "Size", "Outcome", "Count", "Reason",
-                 "Command"], rows))
-
-
-def _last_line(text):
-    if not isinstance(text, str):
-        return ""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
 
 
 def now_text():

@@ -7,6 +7,7 @@ figures never disagree about "76.9 MiB" versus "80.6 MB".
 import math
 
 BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
+UNBOUNDED = 1e4  # a range bound this large is a claims.json's way of writing "no upper limit"
 MIB = 1024 * 1024
 
 
@@ -54,6 +55,8 @@ def format_range(bounds):
     if not bounds or len(bounds) != 2:
         return "–"
     low, high = bounds
+    if is_number(high) and high >= UNBOUNDED and is_number(low) and low > 0:
+        return f"≥ {_plain(low)}×"  # [10, 1e6] says "at least 10×": the upper bound only closes the range
     return f"{_plain(low)}–{_plain(high)}×"
 
 

@@ -16,6 +16,8 @@ packages=(
   python3-zstandard python3-pytest        # Python compression variants; tests
   python3-dask python3-distributed        # out-of-core: dask.array on a (local or real) cluster
   python3-scipy                           # sparse matrices for mostly-zero data
+  chromium                                # the report's test: index.html rendered headless, as a reader sees it
+  fonts-dejavu-core                       # the font the figures (SVG text) and the page name
 )
 
 missing=()

@@ -174,3 +174,142 @@ def demo_suite(results_dir, experiments_dir):
                            bytes_per_element=1.02 * MIB)
     write_records(results_dir, records)
     return records
+
+
+# --- special experiments: swap profiles, process trees, compression, Google Benchmark ----------------------
+
+SWAP_PROFILES = ("ram", "none", "ssd", "hdd", "zram")
+SWAP_LATENCY_SECONDS = {"ssd": 1.2e-4, "hdd": 9e-3, "zram": 6e-6}
+SWAP_CAP_SECONDS = 5.0
+
+
+def swap_records(machine_id="lab-a", size=96):
+    """The swap experiment's shape: OOM under `none`, the time cap under `hdd`, a latency probe in C++."""
+    records = []
+    for profile in SWAP_PROFILES:
+        for lang, variants in (("py", ("sequential", "random")), ("cpp", ("sequential", "random", "probe"))):
+            for variant in variants:
+                fields = {"swap_profile": profile, "mem_limit_bytes": None if profile == "ram" else 64 * MIB,
+                          "size_unit": "MiB", "machine_id": machine_id}
+                latency = SWAP_LATENCY_SECONDS.get(profile)
+                if profile == "none":
+                    records.append(make_record("swap", variant, lang, size, outcome="oom_killed", repeats=1,
+                                               reason="killed by the kernel's OOM killer", **fields))
+                    continue
+                if profile == "hdd" and variant != "probe":
+                    records.append(make_record("swap", variant, lang, size, outcome="timeout", repeats=1,
+                                               reason=f"stopped at the time cap of {SWAP_CAP_SECONDS:g} s",
+                                               child_wall_seconds=SWAP_CAP_SECONDS, major_faults=560, **fields))
+                    continue
+                faults = 0 if profile == "ram" else (90 if variant == "probe" else 4000 if variant == "random" else 900)
+                metrics = {}
+                if variant == "probe" and latency:
+                    metrics = {"swapin_latency_mean_seconds": latency, "swapin_latency_median_seconds": latency * 0.8,
+                               "swapin_latency_p90_seconds": latency * 1.5, "probe_major_faults": float(faults)}
+                wall = faults * (latency or 0) * 1.1 + 1e-3
+                records.append(make_record("swap", variant, lang, size, repeats=1, bytes_per_element=0.01 * MIB,
+                                           seconds_per_element=wall / size, metrics=metrics,
+                                           run_major_faults=faults, **fields))
+    return records
+
+
+def tree_timeline(peak_bytes, processes):
+    timeline = make_timeline("py", peak_bytes, 0.2)
+    count = len(timeline["t_seconds"])
+    timeline["process_count"] = [1 if i < count // 3 else processes for i in range(count)]
+    timeline["pss"] = {"t_seconds": timeline["t_seconds"][::2],
+                       "pss_sum_bytes": [int(v * 0.6) for v in timeline["rss_bytes"][::2]],
+                       "uss_sum_bytes": [int(v * 0.4) for v in timeline["rss_bytes"][::2]]}
+    return timeline
+
+
+def tree_records(machine_id="lab-a", size=2_000_000):
+    """A process-tree experiment: families `<way>_n<N>`; RSS sums grow with N faster than the true peak."""
+    records = []
+    copy = 8 * size
+    for lang, family, shared in (("py", "pickled", False), ("py", "fork_numpy", True), ("cpp", "fork_read", True)):
+        for workers in (1, 2, 4):
+            true_peak = 30 * MIB + copy * (1 if shared else workers)
+            rss_sum = 30 * MIB + copy * workers * (1.0 if shared else 1.1)
+            fields = {"tree_peak_bytes": int(true_peak), "tree_start_bytes": 30 * MIB,
+                      "tree_peak_delta_bytes": int(true_peak - 30 * MIB), "tree_peak_scope": "measured_phase",
+                      "rss_sum_peak_bytes": int(rss_sum), "pss_sum_peak_bytes": int(true_peak * 0.97),
+                      "uss_peak_bytes": [copy] * workers, "max_process_count": workers + 1}
+            records.append(make_record("trees", f"{family}_n{workers}", lang, size, repeats=1, bytes_per_element=8.0,
+                                       machine_id=machine_id, timeline=False, **fields))
+            records[-1]["timeline"] = tree_timeline(int(rss_sum - 30 * MIB), workers + 1)
+    records.append(make_record("trees", "one_copy", "py", size, repeats=1, bytes_per_element=8.0,
+                               machine_id=machine_id, tree_peak_bytes=30 * MIB + copy, rss_sum_peak_bytes=30 * MIB + copy,
+                               pss_sum_peak_bytes=30 * MIB + copy, max_process_count=1))
+    return records
+
+
+def compression_records(machine_id="lab-a", size=8):
+    """A compression experiment: ratio and read-back speed per variant, files read back instead of decompressed."""
+    records = []
+    for lang in ("py", "cpp"):
+        for variant, ratio, speed, peak_fraction in (("baseline", 1.0, None, 1.0), ("remedy_zstd_1_smooth", 4.0, 900.0, 0.3),
+                                                     ("remedy_zstd_1_random", 1.02, 1500.0, 1.0),
+                                                     ("file_roundtrip", 1.0, 2500.0, 0.05)):
+            metrics = {"compression_ratio": ratio, "raw_bytes": size * MIB, "stored_bytes": size * MIB / ratio}
+            if speed:
+                name = "read_mb_per_second" if variant.startswith("file") else "decompress_mb_per_second"
+                metrics[name] = speed * (0.5 if lang == "py" else 1.0)
+            records.append(make_record("packing", variant, lang, size, size_unit="MiB", repeats=1,
+                                       bytes_per_element=peak_fraction * MIB, metrics=metrics, machine_id=machine_id))
+    return records
+
+
+def benchmark_json(path, kernels=("scale_add", "sum"), types=("double", "float"),
+                   sizes=(24_576, 1_048_576, 134_217_728), date="2025-01-10T10:05:00+00:00"):
+    """A Google Benchmark 1.7 JSON file as `oomlab bench` writes it; float twice as fast per element in DRAM."""
+    benchmarks = []
+    for kernel in kernels:
+        for type_ in types:
+            width = 8 if type_ == "double" else 4
+            for size in sizes:
+                bytes_per_second = (50e9 if size < 2_000_000 else 10e9)
+                benchmarks.append({
+                    "name": f"BM_{kernel}_{type_}/{size}", "run_name": f"BM_{kernel}_{type_}/{size}",
+                    "run_type": "iteration", "repetitions": 1, "repetition_index": 0, "threads": 1,
+                    "iterations": 1000, "real_time": size / bytes_per_second * 1e9, "cpu_time": size / bytes_per_second * 1e9,
+                    "time_unit": "ns", "bytes_per_second": bytes_per_second,
+                    "items_per_second": bytes_per_second / width, "label": "L1" if size < 50_000 else "DRAM"})
+    data = {"context": {"date": date, "host_name": "lab-a", "executable": "build/bench_vectors", "num_cpus": 2,
+                        "caches": [{"type": "Data", "level": 1, "size": 49152, "num_sharing": 1},
+                                   {"type": "Instruction", "level": 1, "size": 32768, "num_sharing": 1},
+                                   {"type": "Unified", "level": 2, "size": 2097152, "num_sharing": 1},
+                                   {"type": "Unified", "level": 3, "size": 33554432, "num_sharing": 2}],
+                        "library_build_type": "release"},
+            "benchmarks": benchmarks}
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def special_suite(results_dir, experiments_dir, machine_id="lab-a", parts=("swap", "trees", "packing", "vectors")):
+    """Swap, process-tree, compression and benchmark experiments, with folders, claims and records."""
+    write_experiment(experiments_dir, "swap", "Swap profiles", "# Swap\n\nssd {{metric swapin_latency_mean_seconds "
+                     "cpp ssd:probe}}.\n", size_unit="MiB", article_remedy=1, claims=[
+                         {"id": "C1", "kind": "outcome", "summary": "swap lets it finish",
+                          "subject": {"lang": "cpp", "variant": "ssd:sequential"}, "subject_outcome": "ok",
+                          "reference": {"lang": "cpp", "variant": "none:sequential"}, "reference_outcome": "oom_killed"},
+                         claim_entry("C2", metric="swapin_latency_mean_seconds", subject=("cpp", "hdd:probe"),
+                                     reference=("cpp", "ssd:probe"), article_range=(10, 1e6), direction="higher",
+                                     expected_range=(10, 1e6), timed=True)])
+    meta_path = Path(experiments_dir) / "swap" / "experiment.json"
+    meta = json.loads(meta_path.read_text())
+    meta.update({"swap_profiles": list(SWAP_PROFILES), "timeout_seconds": {"quick": SWAP_CAP_SECONDS}})
+    meta_path.write_text(json.dumps(meta))
+    write_experiment(experiments_dir, "trees", "Process trees", "# Trees\n", article_remedy=2, claims=[
+        claim_entry("C3", metric="tree_peak_delta_bytes", subject=("py", "pickled_n4"), reference=("py", "pickled_n1"),
+                    article_range=(3, 5), direction="higher", expected_range=(3, 5))])
+    write_experiment(experiments_dir, "packing", "Compression", "# Packing\n", size_unit="MiB", article_remedy=7)
+    write_experiment(experiments_dir, "vectors", "float32 kernels", "# Vectors\n", article_remedy=5)
+    builders = {"swap": swap_records, "trees": tree_records, "packing": compression_records}
+    records = [record for part in parts if part in builders for record in builders[part](machine_id)]
+    write_records(results_dir, records)
+    if "vectors" in parts:
+        benchmark_json(Path(results_dir) / machine_id / "vectors.benchmark.json")
+    return records

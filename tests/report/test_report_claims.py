@@ -151,3 +151,10 @@ def test_invalid_claim_entries_are_skipped_with_a_warning(tmp_path):
     entries = claims.load_claim_entries(tmp_path, warn=warnings.append)
     assert [e["id"] for e in entries] == ["C7"] and entries[0]["experiment"] == "lists"
     assert len(warnings) == 1 and "article_range" in warnings[0]
+
+
+def test_article_ranges_are_written_as_a_reader_says_them():
+    from report.units import format_range
+    assert format_range([0.4, 0.6]) == "0.4–0.6×"
+    assert format_range([10, 1e6]) == "≥ 10×"       # "far slower": at least 10×, the 1e6 only closes the range
+    assert format_range([0, 1e6]) == "0–1e+06×"     # no lower bound to state: left as written

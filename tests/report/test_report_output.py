@@ -10,7 +10,7 @@ import re
 from html.parser import HTMLParser
 
 from report import make_report
-from report_synthetic import demo_suite, write_records
+from report_synthetic import demo_suite, special_suite, write_records
 
 
 class PageParser(HTMLParser):
@@ -50,9 +50,11 @@ def parse(page):
 def test_the_report_is_built_and_every_file_is_announced(built_report):
     assert built_report.code == 0
     out = built_report.out
-    for name in ("index.html", "report.md", "results.csv"):
+    for name in ("index.html", "report.md", "results.csv", "workshop.md"):
         assert (out / name).is_file()
         assert f"wrote {out / name}" in built_report.stderr
+    workshop = (out / "workshop.md").read_text()  # docs/workshop.md, rendered: no placeholder left
+    assert "{{" not in workshop and "Rendered by `make report`" in workshop and "<!-- template-note" not in workshop
     svgs = sorted(p.stem for p in (out / "figures").glob("*.svg"))
     pngs = sorted(p.stem for p in (out / "figures").glob("*.png"))
     assert svgs == pngs  # the same figure in both formats
@@ -89,7 +91,12 @@ def test_claims_table_has_sixteen_rows_with_verdicts(built_report):
     c7 = re.search(r'<tr id="claim-C7">(.*?)</tr>', page, re.S).group(1)
     # py 0.20× is past "half" (nuanced) and cpp 1.00× is wrong: mixed, so nuanced overall
     assert "0.20×" in c7 and "1.00×" in c7 and 'class="verdict v-nuanced"' in c7
-    assert "py remedy / py baseline = 0.20× at n=4,000,000 (article: 0.4–0.6×)" in c7
+    assert "<strong>0.20×</strong> ≈" in c7 and "<strong>1.00×</strong> ✗" in c7
+    assert '<a href="#exp-lists">Lists versus NumPy arrays</a> at n=4,000,000:' in c7
+    assert "<td>0.4–0.6×</td>" in c7
+    assert c7.count('href="#exp-lists"') == 2  # one link per language column, not one per entry
+    c16 = re.search(r'<tr id="claim-C16">(.*?)</tr>', page, re.S).group(1)
+    assert c16.count("cpp baseline / py baseline") == 1 and "C++ / Python: see the C++ column" in c16
 
 
 def test_lesson_placeholders_and_markdown_are_rendered(built_report):
@@ -137,22 +144,50 @@ def test_no_records_is_a_clear_error(tmp_path):
     assert not (tmp_path / "out" / "index.html").exists()
 
 
-def test_several_machines_get_their_own_figures_and_environment_column(tmp_path):
-    demo_suite(tmp_path / "results", tmp_path / "experiments")
-    from report_synthetic import repeats
-    write_records(tmp_path / "results", repeats(experiment="lists", variant="baseline", size=4_000_000,
-                                                bytes_per_element=41.0, machine_id="lab-b"))
+def test_several_machines_get_their_own_figures_and_a_column_each(tmp_path):
+    # Two machines' results in two folders, as a workshop collects them: one column per machine.
+    import shutil
+
+    from report_synthetic import repeats, swap_records
+    demo_suite(tmp_path / "a", tmp_path / "experiments")
+    special_suite(tmp_path / "a", tmp_path / "experiments", parts=("swap",))
+    (tmp_path / "a" / "lab-a" / "calibrate.jsonl").unlink()  # fewer figures to draw: this test is about columns
+    shutil.rmtree(tmp_path / "experiments" / "calibrate")
+    hdd_machine = swap_records("lab-b")
+    for record in hdd_machine:  # a machine whose "ssd" is a real HDD: latency 9 ms there too
+        if record["metrics"].get("swapin_latency_mean_seconds") == 1.2e-4:
+            record["metrics"]["swapin_latency_mean_seconds"] = 9e-3
+    write_records(tmp_path / "b", hdd_machine + repeats(experiment="lists", variant="baseline", size=4_000_000,
+                                                        bytes_per_element=41.0, machine_id="lab-b"))
     stderr = io.StringIO()
     with contextlib.redirect_stderr(stderr):
-        code = make_report.main(["--results", str(tmp_path / "results"), "--experiments",
-                                 str(tmp_path / "experiments"), "--out", str(tmp_path / "out")])
-    assert code == 0
+        code = make_report.main(["--results", str(tmp_path / "a"), str(tmp_path / "b"), "--experiments",
+                                 str(tmp_path / "experiments"), "--out", str(tmp_path / "out"),
+                                 "--workshop", str(tmp_path / "no-workshop.md")])
+    assert code == 0, stderr.getvalue()
     names = {p.stem for p in (tmp_path / "out" / "figures").glob("*.svg")}
-    assert {"lists-peak-time-lab-a", "lists-peak-time-lab-b"} <= names
+    assert {"lists-peak-time-lab-a", "lists-peak-time-lab-b", "swap-swapin-latency-lab-b"} <= names
     page = (tmp_path / "out" / "index.html").read_text()
+    machines = page[page.index('id="machines"'):page.index('id="exp-')]
+    assert "<th><code>lab-a</code></th><th><code>lab-b</code></th>" in machines
+    c2 = re.search(r"<tr><td><a href=\"#claim-C2\">C2</a></td>(.*?)</tr>", machines, re.S).group(1)
+    assert "75.0× at 96 MiB (confirmed)" in c2 and "1.00× at 96 MiB (wrong)" in c2  # one verdict per machine
+    c7 = re.search(r"<tr><td><a href=\"#claim-C7\">C7</a></td>(.*?)</tr>", machines, re.S).group(1)
+    assert c7.endswith("<td>–</td>")  # lab-b measured no remedy: nothing to compare there
     environment = page[page.index('id="environment"'):page.index('id="failures"')]
     assert "lab-a" in environment and "lab-b" in environment
     assert "Numbers in the text above come from <code>lab-a</code>" in page
+    assert "![the bars](figures/lists-peak-time-lab-a.svg)" in (tmp_path / "out" / "report.md").read_text()
+
+
+def test_run_status_and_intended_outcomes_are_told_apart_from_failures(built_report):
+    page = (built_report.out / "index.html").read_text()
+    assert page.count(built_report.run_status) == 2  # at the top and in the failures section
+    failures = page[page.index('id="failures"'):]
+    failed = failures[:failures.index('id="failures-results"')]
+    assert "remedy_object" in failed and "hdd:" not in failed and "none:" not in failed
+    results = failures[failures.index('id="failures-results"'):]
+    assert "hdd:random" in results and "none:sequential" in results and "timeout" in results
 
 
 def test_odd_but_parseable_records_do_not_break_the_report(tmp_path):
