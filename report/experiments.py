@@ -28,6 +28,11 @@ class Experiment:
     def anchor(self):
         return f"exp-{self.name}"
 
+    @property
+    def beyond_article(self):
+        """A remedy the article left out (experiment.json "beyond_article": true)."""
+        return self.meta.get("beyond_article") is True
+
     def per_scale(self, name, scale):
         """A setting of experiment.json that is either one value or {scale: value} (e.g. timeout_seconds)."""
         value = self.meta.get(name)
@@ -89,4 +94,6 @@ def load_experiments(experiments_dir, record_names=(), warn=default_warn):
         if name not in found:
             warn(f"experiment {name!r} has records but no folder in {experiments_dir}")
             found[name] = Experiment(name=name, title=name)
-    return sorted(found.values(), key=lambda e: (e.article_remedy is not None, e.article_remedy or 0, e.name))
+    # Calibration first, then the article's remedies in its order, then the remedies it left out.
+    return sorted(found.values(),
+                  key=lambda e: (e.beyond_article, e.article_remedy is not None, e.article_remedy or 0, e.name))

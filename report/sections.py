@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
-from report import comparison, reproduce, status
+from report import beyond, comparison, reproduce, status
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
@@ -57,11 +57,22 @@ def link_to_experiment(name, experiments_by_name):
     return f"[{b.md_escape(experiment.title if experiment else name)}](#exp-{name})"
 
 
+def beyond_article_verdicts(data):
+    """Verdicts of the claim ids that are not the article's (the lessons' own, "beyond_article"), so
+    their `{{verdict …}}` placeholders render too."""
+    results = {}
+    for entry in data.entries:
+        if entry.get("beyond_article"):
+            results.setdefault(entry["id"], []).append(cl.evaluate(entry, data.records).verdict)
+    return {claim_id: cl.combine_verdicts(found) for claim_id, found in results.items()}
+
+
 def build_document(data):
     document = b.Document(title=TITLE)
     by_name = {experiment.name: experiment for experiment in data.experiments}
     rows = cl.claim_rows(data.article_claims, data.entries, data.records)
     verdicts = {row.claim["id"]: row.verdict for row in rows}
+    verdicts.update(beyond_article_verdicts(data))
     several_machines = len(rec.machines(data.records)) > 1
     for experiment_figures in data.figures.values():
         for figure in experiment_figures:
@@ -71,7 +82,11 @@ def build_document(data):
     _claims_table(document, rows, by_name, several_machines)
     if several_machines:
         comparison.machines_section(document, data, by_name)
+    beyond_started = False
     for experiment in data.experiments:
+        if experiment.beyond_article and not beyond_started:
+            beyond.section_opening(document, by_name)
+            beyond_started = True
         _experiment_section(document, data, experiment, verdicts, several_machines)
     _environment(document, data)
     status.failures_section(document, data, by_name)
@@ -110,7 +125,12 @@ def _intro(document, data, rows):
     contents = ["[The article's claims](#claims)"]
     if len(rec.machines(data.records)) > 1:
         contents.append("[Machines side by side](#machines)")
-    contents += [f"[{b.md_escape(e.title)}](#{e.anchor})" for e in data.experiments]
+    beyond_listed = False
+    for experiment in data.experiments:
+        if experiment.beyond_article and not beyond_listed:
+            contents.append(f"[Beyond the article](#{beyond.ANCHOR})")
+            beyond_listed = True
+        contents.append(f"[{b.md_escape(experiment.title)}](#{experiment.anchor})")
     contents += ["[Environment](#environment)", "[Skipped and failed measurements](#failures)"]
     document.add(b.Heading(2, "Contents", "contents"), b.Items(contents))
 

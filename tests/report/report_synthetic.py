@@ -107,14 +107,15 @@ def write_records(results_dir, records, extra_lines=()):
 
 
 def write_experiment(experiments_dir, name, title=None, readme=None, claims=(), size_unit="elements",
-                     article_remedy=4, theory=None):
-    """An experiment folder: experiment.json, README.md and claims.json."""
+                     article_remedy=4, theory=None, **extra_meta):
+    """An experiment folder: experiment.json (with any extra fields given), README.md and claims.json."""
     folder = Path(experiments_dir) / name
     folder.mkdir(parents=True, exist_ok=True)
     meta = {"title": title or name.title(), "article_remedy": article_remedy, "summary": f"Summary of {name}.",
             "size_unit": size_unit, "sizes": {"quick": [100_000], "default": [1_000_000], "large": [10_000_000]}}
     if theory:
         meta["theory"] = {"bytes_per_element": theory}
+    meta.update(extra_meta)
     (folder / "experiment.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     (folder / "README.md").write_text(readme if readme is not None else f"# {name}\n\nThe lesson.\n",
                                       encoding="utf-8")
