@@ -36,15 +36,43 @@ def own_memory_cgroup():
     return candidate
 
 
-def machine_state():
-    """Everything a swap run may create, as it is now."""
+def owned_by_another_live_oomlab(name, tested_pid=None):
+    """True if `name` (oomlab-…-<pid>-<n>) belongs to an oomlab process that is running now, other than
+    the run under test: another run on this machine (a concurrent `make report`, say), which this test
+    must neither count nor touch."""
+    for field in Path(name).name.split("-"):
+        if field.isdigit():
+            if int(field) == tested_pid:
+                return False
+            try:
+                return "oomlab" in Path(f"/proc/{field}/exe").resolve().name
+            except OSError:
+                return False
+    return False
+
+
+def loop_backing_file(device):
+    backing = Path("/sys/block") / Path(device).name / "loop" / "backing_file"
+    return backing.read_text().strip() if backing.exists() else ""
+
+
+def machine_state(tested_pid=None):
+    """Everything a swap run may create, as it is now, except what another live oomlab run owns."""
+    def mine(name):
+        return not owned_by_another_live_oomlab(name, tested_pid)
+    swaps = [line for line in Path("/proc/swaps").read_text().splitlines()[1:]
+             if mine(loop_backing_file(line.split()[0]) or line.split()[0])]
+    loops = [line for line in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
+             if mine(line.split("(")[-1].rstrip(")"))]
+    notes = Path("/run/oomlab")
     return {
-        "swaps": sorted(Path("/proc/swaps").read_text().splitlines()[1:]),
-        "loops": subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout,
-        "cgroups": sorted(p.name for p in own_memory_cgroup().iterdir() if p.is_dir() and "oomlab" in p.name),
-        "swap_files": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-swap-*")),
-        "scratch_folders": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-scratch-*")),
-        "zram_notes": sorted(str(p) for p in Path("/run/oomlab").glob("*")) if Path("/run/oomlab").exists() else [],
+        "swaps": sorted(swaps),
+        "loops": sorted(loops),
+        "cgroups": sorted(p.name for p in own_memory_cgroup().iterdir() if p.is_dir() and "oomlab" in p.name and mine(p.name)),
+        "swap_files": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-swap-*") if mine(p.name)),
+        "scratch_folders": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-scratch-*") if mine(p.name)),
+        "zram_notes": sorted(str(p) for p in notes.glob("*")
+                             if mine(f"x-{p.read_text().strip()}")) if notes.exists() else [],
     }
 
 
@@ -59,7 +87,7 @@ def wait_for_swap_in_use(process, deadline_seconds=60):
     """Until a swap device of the run is on and a measurement is under way (a cgroup exists)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
-        state = machine_state()
+        state = machine_state(tested_pid=process.pid)
         if state["swaps"] and state["cgroups"]:
             return
         assert process.poll() is None, f"the run ended early: {process.stderr.read()}"
@@ -83,7 +111,7 @@ def test_cleanup_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp
     wait_for_swap_in_use(process)
     process.kill()  # no chance to clean up: the swap device, loop device and file stay behind
     process.wait(timeout=30)
-    left = machine_state()
+    left = machine_state(tested_pid=process.pid)
     assert left["swaps"] != before["swaps"] and left["swap_files"] != before["swap_files"]
     assert left["scratch_folders"] != before["scratch_folders"]
     cleaned = oomlab("cleanup")
