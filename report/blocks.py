@@ -107,3 +107,9 @@ def md_code(text):
     text = str(text).replace("\n", " ")
     fence = "``" if "`" in text else "`"
     return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+
+
+def link_to_experiment(name, experiments_by_name):
+    """A link to an experiment's section, titled as the experiment is (the one link format of the page)."""
+    experiment = experiments_by_name.get(name)
+    return f"[{md_escape(experiment.title if experiment else name)}](#exp-{name})"

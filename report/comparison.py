@@ -20,8 +20,6 @@ def _cell(entry, records):
 
 
 def machines_section(document, data, by_name):
-    from report.sections import link_to_experiment  # the one link format of the page
-
     machine_ids = rec.machines(data.records)
     per_machine = {m: [r for r in data.records if rec.machine_of(r) == m] for m in machine_ids}
     known = {claim["id"] for claim in data.article_claims}
@@ -35,7 +33,7 @@ def machines_section(document, data, by_name):
         if all(cell == "–" for cell in cells):
             continue
         claim = f"[{entry['id']}](#claim-{entry['id']})" if entry["id"] in known else b.md_escape(entry["id"])
-        rows.append([claim, link_to_experiment(entry["experiment"], by_name), compared, *cells])
+        rows.append([claim, b.link_to_experiment(entry["experiment"], by_name), compared, *cells])
     document.add(
         b.Heading(2, "Machines side by side", "machines"),
         b.Paragraph(f"Each claim entry measured on each of the {len(machine_ids)} machines: the ratio (or outcomes) "

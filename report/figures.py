@@ -98,6 +98,14 @@ def _command(experiment, records, scope):
     return reproduce.run_command(experiment, records, scope.get("langs"), scope.get("variants"))
 
 
+def memory_metric(records):
+    """The peak to draw: of the whole process tree (its memory cgroup) for a process-tree experiment, whose
+    first process alone would hide its workers; else the process's peak above baseline."""
+    tree = any(r.get("rss_sum_peak_bytes") is not None and r.get("tree_peak_delta_bytes") is not None
+               for r in records)
+    return "tree_peak_delta_bytes" if tree else "peak_delta_bytes"
+
+
 def _largest_ok_size(records, lang, metric="peak_delta_bytes"):
     sizes = rec.sizes_with_data(records, metric, lang=lang)
     return sizes[-1] if sizes else None
@@ -122,10 +130,13 @@ def _peak_and_time(context):
     """Bars: peak above baseline (MiB) and wall time per variant, Python and C++ side by side; many variants
     are listed down the page (horizontal bars) so their names stay readable."""
     records = context.records
-    langs = [lang for lang in sort_langs(r["lang"] for r in records) if _largest_ok_size(records, lang) is not None]
+    memory = memory_metric(records)
+    tree = memory != "peak_delta_bytes"
+    langs = [lang for lang in sort_langs(r["lang"] for r in records)
+             if _largest_ok_size(records, lang, memory) is not None]
     if not langs:
         return None
-    sizes = {lang: _largest_ok_size(records, lang) for lang in langs}
+    sizes = {lang: _largest_ok_size(records, lang, memory) for lang in langs}
     variants = sort_variants(r["variant"] for r in records if r["lang"] in langs)
     horizontal = len(variants) >= HORIZONTAL_BARS_FROM
     if horizontal:
@@ -135,7 +146,8 @@ def _peak_and_time(context):
         figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     width = 0.8 / len(langs)
     positions = np.arange(len(variants))
-    panels = [("peak_delta_bytes", MIB, "peak above baseline (MiB)", "Peak memory above the start of the run"),
+    panels = [(memory, MIB, "peak of the whole process tree above its start (MiB)" if tree else
+               "peak above baseline (MiB)", "Peak of the process tree" if tree else "Peak memory above the start of the run"),
               ("wall_seconds", 1.0, "wall time of the measured phase (s)", "Wall time of the measured phase")]
     for ax, (metric, scale, label, title) in zip(axes, panels):
         tops = []
@@ -182,9 +194,11 @@ def _peak_and_time(context):
         handles, labels = axes[1].get_legend_handles_labels()
     figure.suptitle(context.experiment.title, fontsize=11)
     figure.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)))
-    figure.tight_layout(rect=(0, 0.07 if not horizontal else 0.5 / figure.get_figheight(), 1, 1))
+    height = figure.get_figheight()
+    figure.tight_layout(rect=(0, 0.07 if not horizontal else 0.5 / height, 1, 1 if not horizontal else 1 - 0.3 / height))
     sizes_text = ", ".join(f"{lang_label(lang)} at {format_size(sizes[lang], context.size_unit)}" for lang in langs)
-    caption = (f"Peak memory above the start of the run and wall time of the measured phase per variant, "
+    caption = (("Peak of the whole process tree above its start (its memory cgroup)" if tree else
+                "Peak memory above the start of the run") + " and wall time of the measured phase per variant, "
                f"{sizes_text}: median bar, min–max error bar over repeats; OOM, > cap (time cap) or error where "
                f"a variant did not finish")
     return Drawn(figure, caption)
@@ -212,7 +226,7 @@ def _bytes_per_element(context):
     styles = line_styles(shown)
     panels = []
     for lang, variants in shown.items():
-        series = [(variant, _series(records, lang, variant, "peak_delta_bytes", lambda v, n: v / n))
+        series = [(variant, _series(records, lang, variant, memory_metric(records), lambda v, n: v / n))
                   for variant in variants]
         series = [(variant, data) for variant, data in series if data[0]]
         if series:

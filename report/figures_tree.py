@@ -186,8 +186,9 @@ def timelines(context):
         for index, (key, label) in enumerate([("pss_sum_bytes", "sum of PSS"), ("uss_sum_bytes", "sum of USS (private)")],
                                              start=1):
             values = pss.get(key) or []
-            if len(values) == len(pss_times) and len(values):
-                ax.plot(pss_times, np.asarray(values, dtype=float) / MIB, label=label, **_plain(index))
+            if len(values) == len(pss_times) and len(values):  # sampled far less often: each sample marked
+                ax.plot(pss_times, np.asarray(values, dtype=float) / MIB, label=label, marker=".", markersize=5,
+                        **_plain(index))
         measured_band(ax, 0.0, end - start)
         counts = timeline.get("process_count")
         if isinstance(counts, list) and len(counts) == len(times):
@@ -210,7 +211,8 @@ def timelines(context):
     figure.suptitle(f"{context.experiment.title}: the tree over time (first repeat)", fontsize=11)
     figure.tight_layout(rect=(0, 0.45 / figure.get_figheight() + 0.02, 1, 1))
     caption = ("Sum of RSS, sum of PSS and sum of USS over every process of the tree, over time, for the variants "
-               "the claims compare (first repeat, largest size); dotted grey: the number of processes (right axis); "
+               "the claims compare (first repeat, largest size; PSS and USS are sampled less often, each sample a dot); "
+               "dotted grey: the number of processes (right axis); "
                "the grey band is the measured phase. Where RSS runs above PSS, pages are shared and a task "
                "manager counts them more than once")
     return Drawn(figure, caption, scope={"langs": sorted({c[0] for c in chosen}),

@@ -14,10 +14,9 @@ from report import beyond, comparison, reproduce, status
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
-from report.units import plural, format_bytes, format_range, format_ratio, format_size, format_stat
+from report.units import LANG_NAMES, plural, format_bytes, format_range, format_ratio, format_size, format_stat
 
 TITLE = "oomlab: what to do when Python runs out of memory, measured"
-LANG_NAMES = {"py": "Python", "cpp": "C++"}
 VERDICT_MEANINGS = [
     "✓ **confirmed**: the measured ratio lies inside the range the article's words imply.",
     "≈ **nuanced**: the effect goes the article's way, but its size differs from what the article says "
@@ -52,9 +51,7 @@ class ReportData:
     head: str = ""                                  # the commit the report was made at
 
 
-def link_to_experiment(name, experiments_by_name):
-    experiment = experiments_by_name.get(name)
-    return f"[{b.md_escape(experiment.title if experiment else name)}](#exp-{name})"
+link_to_experiment = b.link_to_experiment
 
 
 def beyond_article_verdicts(data):

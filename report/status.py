@@ -11,9 +11,8 @@ from report import blocks as b
 from report import freshness
 from report import records as rec
 from report import reproduce
-from report.units import format_size, plural
+from report.units import LANG_NAMES, format_size, plural
 
-LANG_NAMES = {"py": "Python", "cpp": "C++"}
 LIMIT_OUTCOMES = ("oom_killed", "timeout")
 STATE_TEXT = {
     freshness.CURRENT: "current",
@@ -98,7 +97,7 @@ def _last_line(text):
     return lines[-1].strip() if lines else ""
 
 
-def _grouped_rows(records, by_name, link_to_experiment):
+def _grouped_rows(records, by_name):
     groups = {}
     for record in records:
         reason = record.get("reason") or _last_line(record.get("traceback")) or "(no reason recorded)"
@@ -108,7 +107,7 @@ def _grouped_rows(records, by_name, link_to_experiment):
     for key in sorted(groups, key=lambda k: tuple(str(part) for part in k)):
         machine_id, experiment, lang, variant, size, outcome, reason = key
         members = groups[key]
-        rows.append([f"`{machine_id}`", link_to_experiment(experiment, by_name), LANG_NAMES.get(lang, lang),
+        rows.append([f"`{machine_id}`", b.link_to_experiment(experiment, by_name), LANG_NAMES.get(lang, lang),
                      f"`{variant}`", format_size(size, members[0].get("size_unit")), outcome, str(len(members)),
                      b.md_escape(reason), b.md_code(members[0].get("command") or "–")])
     return rows
@@ -118,8 +117,6 @@ HEADER = ["Machine", "Experiment", "Language", "Variant", "Size", "Outcome", "Co
 
 
 def failures_section(document, data, by_name):
-    from report.sections import link_to_experiment  # the one link format of the page
-
     document.add(b.Heading(2, "Skipped and failed measurements", "failures"))
     if data.run_status:
         document.add(b.Paragraph("How `make report`'s measuring steps ended:"),
@@ -134,15 +131,15 @@ def failures_section(document, data, by_name):
     else:
         document.add(
             b.Paragraph("Failed measurements, grouped by point, outcome and reason; the others still ran."),
-            b.Table(HEADER, _grouped_rows(failed, by_name, link_to_experiment)))
+            b.Table(HEADER, _grouped_rows(failed, by_name)))
     if skipped:
         document.add(
             b.Heading(3, "Skipped", "failures-skipped"),
             b.Paragraph("A skipped measurement is a result too: the reason says what this machine does not allow."),
-            b.Table(HEADER, _grouped_rows(skipped, by_name, link_to_experiment)))
+            b.Table(HEADER, _grouped_rows(skipped, by_name)))
     if results:
         document.add(
             b.Heading(3, "Outcomes that are results", "failures-results"),
             b.Paragraph("Runs under a memory limit imposed on purpose (a swap profile): an OOM kill or a stop at "
                         "the time cap is what the experiment measures, drawn as OOM and > cap in its figures."),
-            b.Table(HEADER, _grouped_rows(results, by_name, link_to_experiment)))
+            b.Table(HEADER, _grouped_rows(results, by_name)))

@@ -9,6 +9,7 @@ import math
 BINARY_UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
 UNBOUNDED = 1e4  # a range bound this large is a claims.json's way of writing "no upper limit"
 MIB = 1024 * 1024
+LANG_NAMES = {"py": "Python", "cpp": "C++"}  # how a language is named on the page
 
 
 def is_number(value):

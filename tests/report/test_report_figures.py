@@ -44,6 +44,8 @@ def test_tree_figure_puts_the_rss_sum_beside_the_true_peak_per_family(built_repo
                   "one_copy: true tree peak"):
         assert label in text, label
     assert ">fork_read<" in svg_text(built_report, "trees-tree-peak-cpp")
+    # The bars of a process-tree experiment show the tree's peak: the first process alone hides the workers.
+    assert "peak of the whole process tree above its start (MiB)" in svg_text(built_report, "trees-peak-time")
 
 
 def test_compression_figure_places_variants_by_ratio_and_read_back_speed(built_report):
