@@ -60,11 +60,19 @@ def machine_state(tested_pid=None):
     """Everything a swap run may create, as it is now, except what another live oomlab run owns."""
     def mine(name):
         return not owned_by_another_live_oomlab(name, tested_pid)
-    swaps = [line for line in Path("/proc/swaps").read_text().splitlines()[1:]
-             if mine(loop_backing_file(line.split()[0]) or line.split()[0])]
+    notes = Path("/run/oomlab")
+
+    def owner_of(device):
+        """The name that carries a swap device's owner: a loop's backing file, a zram device's note."""
+        note = notes / Path(device).name
+        if note.exists():
+            return f"zram-{note.read_text().strip()}"
+        return loop_backing_file(device) or device
+    # Device names only: the "Used" column of a device moves while any run swaps.
+    swaps = [device for device in (line.split()[0] for line in Path("/proc/swaps").read_text().splitlines()[1:])
+             if mine(owner_of(device))]
     loops = [line for line in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
              if mine(line.split("(")[-1].rstrip(")"))]
-    notes = Path("/run/oomlab")
     return {
         "swaps": sorted(swaps),
         "loops": sorted(loops),
@@ -138,9 +146,12 @@ def test_with_swap_the_tree_stays_under_the_limit_and_pages_move(swap_capable, q
 
 
 def test_the_ram_profile_never_swaps(swap_capable, quick_records):
+    # Without a limit nothing of the job goes to swap, so reading it back never waits for a device:
+    # no major fault in the measured phase. (Per process: the machine-wide swap counters also move
+    # when another run swaps at the same time.)
     for record in [r for r in quick_records("swap") if r.get("swap_profile") == "ram" and r["base_variant"] != "noop"]:
         assert record["outcome"] == "ok", record.get("reason")
-        assert record["swap_in_pages"] == 0 and record["swap_out_pages"] == 0, record["variant"]
+        assert record["run_major_faults"] == 0, record["variant"]
         assert "mem_limit_bytes" not in record
 
 
