@@ -146,6 +146,16 @@ int main(int argc, char** argv) {
   std::uint64_t mem_limit_bytes = 0;
   auto* mem_limit_option = run->add_option("--mem-limit", mem_limit_bytes, "Swap experiments: the memory limit, e.g. 256M (default: the scale's)")
                                ->transform(CLI::AsSizeValue(true));
+  std::string dask_scheduler;
+  run->add_option("--scheduler", dask_scheduler,
+                  "out_of_core: run remedy_dask on this Dask cluster (tcp://host:port) instead of a local one")
+      ->check(CLI::Validator(
+          [](std::string& address) {
+            return address.rfind("tcp://", 0) == 0 && address.find(':', 6) != std::string::npos
+                       ? std::string()
+                       : "a Dask scheduler address looks like tcp://host:8786, not '" + address + "'";
+          },
+          "tcp://HOST:PORT"));
   run_options.swap_directory = oomlab::kDefaultSwapDirectory;
   run->add_option("--swap-dir", run_options.swap_directory, "Swap experiments: folder for swap files (a local disk)")
       ->check(CLI::ExistingDirectory);
@@ -195,6 +205,8 @@ int main(int argc, char** argv) {
       if (repeats > 0) run_options.repeats = repeats;
       if (timeout_seconds > 0) run_options.timeout_seconds = timeout_seconds;
       if (*mem_limit_option) run_options.mem_limit_bytes = mem_limit_bytes;
+      // The children inherit it; experiments/out_of_core reads it.
+      if (!dask_scheduler.empty()) ::setenv("OOMLAB_DASK_SCHEDULER", dask_scheduler.c_str(), 1);
       return oomlab::run_suite(run_options);
     }
   } catch (const oomlab::UsageError& error) {

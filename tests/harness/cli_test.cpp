@@ -65,6 +65,7 @@ TEST(CliUsage, MalformedOrConflictingFlagsExitWith2) {
   const auto scale = run_command(kCli + " run list_to_numpy --scale huge");
   EXPECT_EQ(scale.exit_code, 2);
   EXPECT_TRUE(contains(scale.err, "quick")) << scale.err;
+  EXPECT_EQ(run_command(kCli + " run out_of_core --scheduler localhost").exit_code, 2);
   EXPECT_EQ(run_command(kCli + " frobnicate").exit_code, 2);
   EXPECT_EQ(run_command(kCli).exit_code, 2);
 }
