@@ -27,7 +27,9 @@ TIMELINE_PANELS = 4
 
 
 def _tree_records(records):
-    return [r for r in records if any(r.get(name) is not None for name, _ in MEASURES)]
+    """Records of a process-tree run: the sums over its processes were sampled. (Any run under a memory
+    cgroup, a swap profile's too, has a tree peak; only a tree's has sums to set beside it.)"""
+    return [r for r in records if r.get("rss_sum_peak_bytes") is not None or r.get("pss_sum_peak_bytes") is not None]
 
 
 def family_and_n(record):

@@ -209,8 +209,8 @@ def swap_records(machine_id="lab-a", size=96):
                                "swapin_latency_p90_seconds": latency * 1.5, "probe_major_faults": float(faults)}
                 wall = faults * (latency or 0) * 1.1 + 1e-3
                 records.append(make_record("swap", variant, lang, size, repeats=1, bytes_per_element=0.01 * MIB,
-                                           seconds_per_element=wall / size, metrics=metrics,
-                                           run_major_faults=faults, **fields))
+                                           seconds_per_element=wall / size, metrics=metrics, run_major_faults=faults,
+                                           tree_peak_bytes=64 * MIB, tree_peak_delta_bytes=0, **fields))
     return records
 
 

@@ -26,6 +26,7 @@ def test_every_special_figure_is_drawn_from_its_data(built_report):
             "trees-tree-timeline", "packing-ratio-speed", "vectors-throughput"} <= names
     assert not {n for n in names if n.startswith("lists-") and ("swap" in n or "tree" in n or "ratio" in n)}
     assert "swap-calibration" not in names  # under a memory limit the peak says nothing about the allocation
+    assert not {n for n in names if n.startswith("swap-tree")}  # a cgroup's peak alone is no process tree
 
 
 def test_swap_outcomes_are_drawn_as_markers_not_left_out(built_report):
