@@ -22,6 +22,8 @@ The measured phase is already running when it is called.)doc";
 resets the peak (VmHWM) to the RSS now, and the clock.)doc")
       .def("stop", &oomlab::MeasuredRun::stop,
            R"doc(End the measured phase early; later work is not measured.)doc")
+      .def_property_readonly("peak_delta_bytes", &oomlab::MeasuredRun::peak_delta_bytes,
+                             R"doc(After stop(): the peak above the RSS at start, as the record says.)doc")
       .def("add_metric", &oomlab::MeasuredRun::add_metric, py::arg("name"), py::arg("value"),
            R"doc(Store an extra named figure (unit in the name) in the record's metrics.)doc")
       .def("note_rss", &oomlab::MeasuredRun::note_rss, py::arg("label"),

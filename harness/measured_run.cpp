@@ -90,11 +90,15 @@ void MeasuredRun::note_rss(const std::string& label) {
   add_metric("rss_" + label + "_bytes", static_cast<double>(current_rss_bytes()));
 }
 
+std::uint64_t MeasuredRun::peak_delta_bytes() const {
+  if (!stopped_) throw std::logic_error("MeasuredRun::peak_delta_bytes() before stop()");
+  // VmHWM can only lag the RSS read at start by the pages touched in between, never fall below.
+  return peak_rss_bytes_ > rss_start_bytes_ ? peak_rss_bytes_ - rss_start_bytes_ : 0;
+}
+
 nlohmann::json MeasuredRun::result() const {
   if (!stopped_) throw std::logic_error("MeasuredRun::result() before stop()");
-  // VmHWM can only lag the RSS read at start by the pages touched in between, never fall below.
-  const std::uint64_t peak_delta_bytes =
-      peak_rss_bytes_ > rss_start_bytes_ ? peak_rss_bytes_ - rss_start_bytes_ : 0;
+  const std::uint64_t peak_delta_bytes = this->peak_delta_bytes();
   nlohmann::json result = {
       {"rss_start_bytes", rss_start_bytes_},
       {"peak_rss_bytes", peak_rss_bytes_},

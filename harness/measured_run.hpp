@@ -33,6 +33,9 @@ class MeasuredRun {
   void stop();
   bool stopped() const { return stopped_; }
 
+  // The peak above the RSS at start, as the record will say. REQUIRES: stop() was called.
+  std::uint64_t peak_delta_bytes() const;
+
   // An extra named figure of this run, stored in the record's `metrics` (for example a
   // compression ratio). Names carry their unit: `ratio`, `_bytes`, `_seconds`.
   void add_metric(const std::string& name, double value);

@@ -24,15 +24,6 @@ ZSTD_LEVEL = 19      # a high level: its match-finder tables take ~85 MB (window
 ZSTD_CHUNK = 65536   # what the streaming compressor is fed: its tables do not depend on it
 
 
-def status_bytes(field):
-    """A field of /proc/self/status (VmRSS, VmHWM) in bytes."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise KeyError(field)
-
-
 class Views:
     """Starts tracemalloc and the measured phase; at the end, records both views of its peak."""
 
@@ -40,16 +31,14 @@ class Views:
         self.run = run
         tracemalloc.start()
         run.start()  # resets the high-water mark (VmHWM) to the RSS now
-        self.rss_start = status_bytes("VmRSS")
 
     def stop(self):
-        """Records tracemalloc's peak and its share of the RSS peak, stops tracemalloc, ends the phase."""
+        """Ends the phase and stops tracemalloc; records tracemalloc's peak and its share of the RSS peak."""
         traced_peak = tracemalloc.get_traced_memory()[1]
-        rss_peak = status_bytes("VmHWM") - self.rss_start  # what the harness reports as peak_delta_bytes
-        self.run.add_metric("tracemalloc_peak_bytes", float(traced_peak))
-        self.run.add_metric("tracemalloc_to_rss_ratio", traced_peak / max(rss_peak, 4096))
         self.run.stop()
         tracemalloc.stop()
+        self.run.add_metric("tracemalloc_peak_bytes", float(traced_peak))
+        self.run.add_metric("tracemalloc_to_rss_ratio", traced_peak / max(self.run.peak_delta_bytes, 4096))
 
 
 def variant_objects_untraced(run):
