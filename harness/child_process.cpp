@@ -217,7 +217,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
     run_end = report.value("run_end_monotonic_seconds", 0.0);
   }
   result.timeline = sampler.timeline(limits.timeline_max_points, run_start, run_end);
-  result.tree_peaks = sampler.tree_peaks();
+  result.tree_peaks = sampler.tree_peaks(run_start, run_end);
   result.sample_count = sampler.sample_count();
   return result;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -145,14 +146,15 @@ void RssSampler::sample_everything() {
 
 void RssSampler::sample_pss(std::chrono::steady_clock::time_point now) {
   std::uint64_t pss_sum_bytes = 0, uss_sum_bytes = 0;
+  std::map<pid_t, std::uint64_t> uss_by_pid;
   for (const auto& [pid, fd] : statm_fds_) {
     const auto rollup = read_smaps_rollup(pid);
     if (!rollup) continue;
     pss_sum_bytes += rollup->pss_bytes;
     uss_sum_bytes += rollup->uss_bytes;
-    std::uint64_t& uss_peak = uss_peak_by_pid_[pid];
-    uss_peak = std::max(uss_peak, rollup->uss_bytes);
+    uss_by_pid[pid] = rollup->uss_bytes;
   }
+  uss_by_pid_.push_back(std::move(uss_by_pid));
   const auto done = std::chrono::steady_clock::now();
   pss_t_seconds_.push_back(std::chrono::duration<double>(now - child_start_).count());
   pss_sum_bytes_.push_back(pss_sum_bytes);
@@ -194,18 +196,43 @@ nlohmann::json RssSampler::timeline(std::size_t max_points, double run_start_mon
   return timeline;
 }
 
-nlohmann::json RssSampler::tree_peaks() const {
+nlohmann::json RssSampler::tree_peaks(double run_start_monotonic_seconds, double run_end_monotonic_seconds) const {
   if (!options_.whole_tree) return nlohmann::json::object();
+  // The measured phase in the samples' clock (seconds since the child started).
+  const double child_start_seconds = monotonic_seconds(child_start_);
+  const bool run_started = run_start_monotonic_seconds > 0;
+  const double from_seconds = run_start_monotonic_seconds - child_start_seconds;
+  const double to_seconds = run_end_monotonic_seconds > 0 ? run_end_monotonic_seconds - child_start_seconds
+                                                          : std::numeric_limits<double>::infinity();
+  const auto in_phase = [&](double t_seconds) { return t_seconds >= from_seconds && t_seconds <= to_seconds; };
+  const bool measured_phase =
+      run_started && std::any_of(t_seconds_.begin(), t_seconds_.end(), in_phase);
+  const auto kept = [&](double t_seconds) { return !measured_phase || in_phase(t_seconds); };
+
+  std::uint64_t rss_sum_peak = 0, pss_sum_peak = 0;
+  std::uint32_t max_process_count = 0;
+  for (std::size_t i = 0; i < t_seconds_.size(); ++i) {
+    if (!kept(t_seconds_[i])) continue;
+    rss_sum_peak = std::max(rss_sum_peak, rss_bytes_[i]);
+    max_process_count = std::max(max_process_count, process_counts_[i]);
+  }
+  std::map<pid_t, std::uint64_t> uss_peak_by_pid;
+  bool pss_sampled = false;
+  for (std::size_t i = 0; i < pss_t_seconds_.size(); ++i) {
+    if (!kept(pss_t_seconds_[i])) continue;
+    pss_sampled = true;
+    pss_sum_peak = std::max(pss_sum_peak, pss_sum_bytes_[i]);
+    for (const auto& [pid, bytes] : uss_by_pid_[i]) uss_peak_by_pid[pid] = std::max(uss_peak_by_pid[pid], bytes);
+  }
   std::vector<std::uint64_t> uss_peaks;
-  for (const auto& [pid, bytes] : uss_peak_by_pid_) uss_peaks.push_back(bytes);
+  for (const auto& [pid, bytes] : uss_peak_by_pid) uss_peaks.push_back(bytes);
   std::sort(uss_peaks.rbegin(), uss_peaks.rend());
-  const auto max_of = [](const auto& values) -> nlohmann::json {
-    return values.empty() ? nlohmann::json(nullptr) : nlohmann::json(*std::max_element(values.begin(), values.end()));
-  };
-  return {{"rss_sum_peak_bytes", max_of(rss_bytes_)},
-          {"pss_sum_peak_bytes", max_of(pss_sum_bytes_)},
+  const bool sampled = max_process_count > 0;
+  return {{"rss_sum_peak_bytes", sampled ? nlohmann::json(rss_sum_peak) : nlohmann::json(nullptr)},
+          {"pss_sum_peak_bytes", pss_sampled ? nlohmann::json(pss_sum_peak) : nlohmann::json(nullptr)},
           {"uss_peak_bytes", uss_peaks},
-          {"max_process_count", max_of(process_counts_)}};
+          {"max_process_count", sampled ? nlohmann::json(max_process_count) : nlohmann::json(nullptr)},
+          {"sampled_peak_scope", measured_phase ? "measured_phase" : "child_lifetime"}};
 }
 
 }  // namespace oomlab

@@ -52,8 +52,12 @@ class RssSampler {
                           double run_end_monotonic_seconds) const;
 
   // For a tree: rss_sum_peak_bytes, pss_sum_peak_bytes, uss_peak_bytes (each process's highest USS,
-  // largest first), max_process_count. Empty for a single process.
-  nlohmann::json tree_peaks() const;
+  // largest first), max_process_count, and sampled_peak_scope. Like VmHWM after the reset, they cover
+  // the measured phase (samples from run start to run end; to the last sample if the run never ended),
+  // so a short-lived helper process of the setup is not counted. If the run never started, or no sample
+  // fell inside it, they cover the child's whole life, and sampled_peak_scope says "child_lifetime".
+  // Empty for a single process.
+  nlohmann::json tree_peaks(double run_start_monotonic_seconds, double run_end_monotonic_seconds) const;
 
   // The median time between two samples.
   double median_interval_seconds() const;
@@ -76,7 +80,7 @@ class RssSampler {
   std::vector<double> pss_t_seconds_;
   std::vector<std::uint64_t> pss_sum_bytes_;
   std::vector<std::uint64_t> uss_sum_bytes_;
-  std::map<pid_t, std::uint64_t> uss_peak_by_pid_;
+  std::vector<std::map<pid_t, std::uint64_t>> uss_by_pid_;  // one map per PSS sample
 };
 
 }  // namespace oomlab

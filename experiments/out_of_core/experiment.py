@@ -10,6 +10,7 @@ that is an OOM kill. Mirrors experiment.cpp, which writes the same bytes.
 import contextlib
 import logging
 import os
+import platform
 import tempfile
 import time
 
@@ -203,6 +204,10 @@ def variant_remedy_dask(run):
     import dask
     import dask.array as da
 
+    # A Client reports this machine's versions to the scheduler, and platform.uname().processor runs
+    # `uname -p` in a child process the first time it is read. Read it now, in setup, so that short-lived
+    # process is not counted in the measured tree.
+    platform.uname().processor
     with data_file(run, directory=os.environ.get(SHARED_DIRECTORY_VARIABLE)) as path, dask_client(run) as client:
         data = da.concatenate([
             da.from_delayed(dask.delayed(read_rows)(path, first_row, rows), shape=(rows, COLUMNS), dtype=np.float64)

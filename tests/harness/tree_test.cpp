@@ -30,6 +30,7 @@ class TreeRun : public ::testing::Test {
     while (std::getline(in, line)) {
       const auto record = nlohmann::json::parse(line);
       if (record.at("variant") == "shared_and_private") record_ = record;
+      if (record.at("variant") == "helper_in_setup") helper_record_ = record;
     }
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(results_dir_); }
@@ -37,6 +38,7 @@ class TreeRun : public ::testing::Test {
   static inline std::filesystem::path results_dir_;
   static inline CommandResult result_;
   static inline nlohmann::json record_;
+  static inline nlohmann::json helper_record_;
 };
 
 TEST_F(TreeRun, RunsAndSamplesEveryProcess) {
@@ -46,6 +48,15 @@ TEST_F(TreeRun, RunsAndSamplesEveryProcess) {
   // The variant asked for a sample at its plateau (MeasuredRun::sample_tree) and the parent answered.
   EXPECT_EQ(record_.at("metrics").at("tree_sampled"), 1.0);
   EXPECT_EQ(record_.at("uss_peak_bytes").size(), 4u);
+}
+
+TEST_F(TreeRun, SampledPeaksCoverTheMeasuredPhaseOnly) {
+  // A helper process that lived 200 ms in the setup (40 samples) is not part of the run, as the
+  // setup's memory is not part of VmHWM after the reset.
+  ASSERT_EQ(helper_record_.at("outcome"), "ok") << helper_record_.dump();
+  EXPECT_EQ(helper_record_.at("max_process_count"), 1);
+  EXPECT_EQ(helper_record_.at("sampled_peak_scope"), "measured_phase");
+  EXPECT_EQ(record_.at("sampled_peak_scope"), "measured_phase");
 }
 
 TEST_F(TreeRun, TreePeakIsParentPlusEachWorkersPrivateBuffer) {
