@@ -18,6 +18,7 @@ extern char** environ;
 #include "interrupt.hpp"
 #include "measured_run.hpp"
 #include "proc_memory.hpp"
+#include "report_channel.hpp"
 #include "rss_sampler.hpp"
 
 namespace oomlab {
@@ -210,11 +211,13 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   const auto oom_kills_after = read_vmstat_counter("oom_kill");
   result.oom_kill_seen = oom_kills_before && oom_kills_after && *oom_kills_after > *oom_kills_before;
 
+  ChildMessages messages = read_messages(result.report_text);
+  result.report = std::move(messages.report);
+  result.progress = std::move(messages.progress);
   double run_start = 0, run_end = 0;
-  const auto report = nlohmann::json::parse(result.report_text, nullptr, false);
-  if (report.is_object()) {
-    run_start = report.value("run_start_monotonic_seconds", 0.0);
-    run_end = report.value("run_end_monotonic_seconds", 0.0);
+  if (result.report.is_object()) {
+    run_start = result.report.value("run_start_monotonic_seconds", 0.0);
+    run_end = result.report.value("run_end_monotonic_seconds", 0.0);
   }
   result.timeline = sampler.timeline(limits.timeline_max_points, run_start, run_end);
   result.tree_peaks = sampler.tree_peaks(run_start, run_end);

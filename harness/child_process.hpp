@@ -45,6 +45,8 @@ struct ChildResult {
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
   double sampler_cpu_seconds = 0; // the parent's CPU time while it watched: the sampler's cost
   std::string report_text;        // what the child wrote to its report pipe
+  nlohmann::json report;          // its final report (null if it sent none), see report_channel.hpp
+  nlohmann::json progress;        // its last progress note (null if it sent none)
   nlohmann::json timeline;        // see RssSampler::timeline
   nlohmann::json tree_peaks;      // see RssSampler::tree_peaks (empty for one process)
   std::size_t sample_count = 0;

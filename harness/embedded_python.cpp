@@ -28,6 +28,9 @@ resets the peak (VmHWM) to the RSS now, and the clock.)doc")
            R"doc(Store an extra named figure (unit in the name) in the record's metrics.)doc")
       .def("note_rss", &oomlab::MeasuredRun::note_rss, py::arg("label"),
            R"doc(Store the RSS now as the metric rss_<label>_bytes.)doc")
+      .def("note_progress", &oomlab::MeasuredRun::note_progress, py::arg("done"), py::arg("total"), py::arg("unit"),
+           R"doc(How far a long run has got (done of total units). A run killed at the time cap or by
+the OOM killer is recorded with the last note. Cheap: notes closer than 20 ms are dropped.)doc")
       .def("sample_tree", &oomlab::MeasuredRun::sample_tree,
            py::call_guard<py::gil_scoped_release>(),
            R"doc(Process trees: have the harness sample every process's RSS and PSS now, and wait for it.

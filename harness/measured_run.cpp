@@ -13,6 +13,7 @@
 
 #include "cgroup.hpp"
 #include "proc_memory.hpp"
+#include "report_channel.hpp"
 
 namespace oomlab {
 namespace {
@@ -36,13 +37,22 @@ double monotonic_seconds(std::chrono::steady_clock::time_point time) {
   return std::chrono::duration<double>(time.time_since_epoch()).count();
 }
 
-MeasuredRun::MeasuredRun(std::int64_t size) : size_(size), cgroup_(own_run_cgroup()) {
+MeasuredRun::MeasuredRun(std::int64_t size, int report_fd)
+    : size_(size), cgroup_(own_run_cgroup()), report_fd_(report_fd) {
   if (const char* fds = std::getenv(kTreeSampleFdsVariable)) {
     std::sscanf(fds, "%d,%d", &tree_sample_request_fd_, &tree_sample_ack_fd_);
     // Workers the variant forks must not answer for it: only this process asks.
     ::fcntl(tree_sample_request_fd_, F_SETFD, FD_CLOEXEC);
     ::fcntl(tree_sample_ack_fd_, F_SETFD, FD_CLOEXEC);
   }
+}
+
+void MeasuredRun::note_progress(double done, double total, const std::string& unit) {
+  if (report_fd_ < 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (done < total && now - last_progress_sent_ < kProgressInterval) return;
+  last_progress_sent_ = now;
+  send_message(report_fd_, {{"progress", {{"done", done}, {"total", total}, {"unit", unit}}}});
 }
 
 bool MeasuredRun::sample_tree() {

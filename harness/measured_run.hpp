@@ -21,7 +21,8 @@ namespace oomlab {
 class MeasuredRun {
  public:
   // `size` is the experiment's size parameter (elements, MiB, ... as its experiment.json says).
-  explicit MeasuredRun(std::int64_t size);
+  // `report_fd`, if any, is the pipe to the parent: progress notes go there (see report_channel.hpp).
+  explicit MeasuredRun(std::int64_t size, int report_fd = -1);
 
   std::int64_t size() const { return size_; }
 
@@ -42,6 +43,11 @@ class MeasuredRun {
 
   // Notes the RSS at this moment as the metric `rss_<label>_bytes` (e.g. the RSS after a `del`).
   void note_rss(const std::string& label);
+
+  // How far a long run has got: `done` of `total` `unit`s (e.g. pages). The parent keeps the last
+  // note, so a run killed at the time cap or by the OOM killer is recorded with the progress it
+  // reached. Cheap to call often: at most one note per kProgressInterval reaches the pipe.
+  void note_progress(double done, double total, const std::string& unit);
 
   // For a process tree: asks the parent to sample the whole tree now (RSS and PSS of every process)
   // and waits until it has. A variant calls it when its workers hold their data (a plateau), which
@@ -74,6 +80,8 @@ class MeasuredRun {
   bool cgroup_peak_was_reset_ = false;
   std::uint64_t tree_start_bytes_ = 0;
   std::uint64_t tree_peak_bytes_ = 0;
+  int report_fd_ = -1;
+  std::chrono::steady_clock::time_point last_progress_sent_{};
   int tree_sample_request_fd_ = -1;  // written by sample_tree(); the parent answers on the ack fd
   int tree_sample_ack_fd_ = -1;
 };
@@ -83,6 +91,9 @@ class MeasuredRun {
 // stores into memory that is freed unread).
 // The environment variable that hands a tree-measuring child its two sample-request fds: "<request>,<ack>".
 inline constexpr const char* kTreeSampleFdsVariable = "OOMLAB_TREE_SAMPLE_FDS";
+
+// Progress notes closer together than this are dropped, except the last one (done == total).
+inline constexpr std::chrono::milliseconds kProgressInterval{20};
 
 inline void keep_alive(const void* pointer) { asm volatile("" : : "r"(pointer) : "memory"); }
 

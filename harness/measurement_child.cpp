@@ -10,21 +10,11 @@
 
 #include "embedded_python.hpp"
 #include "measured_run.hpp"
+#include "report_channel.hpp"
 #include "variant_registry.hpp"
 
 namespace oomlab {
 namespace {
-
-bool write_all(int fd, const std::string& text) {
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t count = ::write(fd, text.data() + written, text.size() - written);
-    if (count < 0 && errno == EINTR) continue;
-    if (count <= 0) return false;
-    written += static_cast<std::size_t>(count);
-  }
-  return true;
-}
 
 void run_cpp_variant(const MeasurementRequest& request, MeasuredRun& run) {
   const CppVariant* variant = find_cpp_variant(request.experiment, request.variant);
@@ -50,7 +40,7 @@ void run_python_variant(const MeasurementRequest& request, MeasuredRun& run, nlo
 int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   // Grandchildren (multiprocessing workers) must not hold the report pipe open.
   ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
-  MeasuredRun run(request.size);
+  MeasuredRun run(request.size, report_fd);
   nlohmann::json report;
   try {
     if (request.lang == "cpp") {
@@ -68,7 +58,7 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
     report["outcome"] = "error";
     report["reason"] = error.what();
   }
-  const bool sent = write_all(report_fd, report.dump() + "\n");
+  const bool sent = send_message(report_fd, report);
   ::close(report_fd);
   return sent ? 0 : 3;
 }

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <sstream>
 
+#include "report_channel.hpp"
+
 namespace oomlab {
 namespace {
 
@@ -27,9 +29,11 @@ std::string seconds_text(double seconds) {
 
 Outcome classify_outcome(const ChildResult& child, const nlohmann::json& report, double timeout_seconds) {
   if (!child.spawn_error.empty()) return {"error", "could not start the child: " + child.spawn_error};
+  // How far a killed run got, if the variant noted its progress: "; 37% done (12345 of 33333 pages)".
+  const std::string progress = child.progress.is_null() ? "" : "; " + progress_text(child.progress);
   if (child.timed_out) {
     return {"timeout", "stopped at the time cap of " + seconds_text(timeout_seconds) + " (ran " +
-                           seconds_text(child.child_wall_seconds) + ")"};
+                           seconds_text(child.child_wall_seconds) + progress + ")"};
   }
   const bool has_report = report.is_object() && report.contains("outcome");
   if (has_report && report.at("outcome") == "error") {
@@ -37,7 +41,7 @@ Outcome classify_outcome(const ChildResult& child, const nlohmann::json& report,
   }
   if (!child.exited) {
     if (child.term_signal == SIGKILL && child.oom_kill_seen) {
-      return {"oom_killed", "killed by the kernel's OOM killer (SIGKILL while the oom_kill counter rose)"};
+      return {"oom_killed", "killed by the kernel's OOM killer (SIGKILL while the oom_kill counter rose" + progress + ")"};
     }
     return {"error", "killed by " + signal_name(child.term_signal)};
   }

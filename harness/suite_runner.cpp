@@ -106,6 +106,12 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
       {"command", reproduce_command(m)},
   };
   if (!outcome.reason.empty()) record["reason"] = outcome.reason;
+  // A run that did not finish keeps the last progress it noted: how far it got.
+  if (outcome.outcome != "ok" && child.progress.is_object()) {
+    record["progress"] = child.progress;
+    const double total = child.progress.value("total", 0.0);
+    if (total > 0) record["progress"]["fraction"] = child.progress.value("done", 0.0) / total;
+  }
   if (report.is_object()) {
     for (const char* field : {"rss_start_bytes", "peak_rss_bytes", "peak_delta_bytes", "rss_end_bytes", "end_delta_bytes",
                               "wall_seconds", "run_minor_faults", "run_major_faults", "metrics",
@@ -198,7 +204,7 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   interrupted = child.interrupted;
   if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
   cgroup.reset();  // removed now: leftover workers are killed with it
-  const nlohmann::json report = nlohmann::json::parse(child.report_text, nullptr, false);
+  const nlohmann::json& report = child.report;
   const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
   nlohmann::json record = build_record(m, scale, child, report, outcome, env);
   if (m.experiment->process_tree && !no_cgroup_reason.empty()) {

@@ -111,6 +111,11 @@ def profiles(context):
                 if "timeout" in outcomes and cap:
                     ax.plot([x], [cap], marker="^", markersize=9, color=style["color"], linestyle="none",
                             markerfacecolor=style["color"] if lang == "py" else "white")
+                    done = rec.stats(r["progress"]["fraction"] for r in here
+                                     if r["outcome"] == "timeout" and "fraction" in (r.get("progress") or {}))[0]
+                    if done is not None:  # how far the run got when it was stopped
+                        ax.annotate(f"{done:.0%}", (x, cap), xytext=(0, -11), textcoords="offset points",
+                                    ha="center", fontsize=6.5, color=style["color"])
                     capped.add((ax, position))
                     highest.append(cap)
                 elif outcomes:
@@ -161,7 +166,7 @@ def profiles(context):
     caption = ("Wall time of the measured phase per swap profile and access pattern (log scale): median marker, "
                "min–max bar over repeats. A red X marked OOM: the kernel killed the job (the limit without swap); "
                "a triangle marked > cap: stopped at the time cap" + (f" of {cap:g} s" if cap else "")
-               + ", so the true time is longer")
+               + ", so the true time is longer; the percentage under it is how much of the job it had done")
     return Drawn(figure, caption, scope={"variants": sorted({r["variant"] for r in records if _base(r) in patterns})})
 
 

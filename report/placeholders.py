@@ -53,6 +53,7 @@ class Filler:
             "ratio": self._ratio,
             "verdict": self._verdict,
             "metric": self._metric,
+            "progress": self._progress,
         }
         handler = handlers.get(words[0]) if words else None
         value = None
@@ -119,6 +120,19 @@ class Filler:
         if abs(value) >= 100:
             return f"{value:,.0f}"  # 1,234 rather than 1.23e+03
         return f"{value:.3g}"
+
+    def _progress(self, words):
+        """{{progress LANG VARIANT}}: how far the runs stopped at the time cap got, at the largest such
+        size: "3.1% of its 49,152 pages" (the median over repeats)."""
+        lang, variant = words
+        stopped = [r for r in rec.select(self.records, ok_only=False, lang=lang, variant=variant)
+                   if r["outcome"] == "timeout" and "fraction" in (r.get("progress") or {})]
+        if not stopped:
+            return None
+        size = max(r["size"] for r in stopped)
+        at_size = [r["progress"] for r in stopped if r["size"] == size]
+        fraction = rec.stats(progress["fraction"] for progress in at_size)[0]
+        return f"{fraction:.1%} of its {at_size[0]['total']:,.0f} {at_size[0]['unit']}"
 
     def _verdict(self, words):
         (claim_id,) = words

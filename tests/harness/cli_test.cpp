@@ -148,6 +148,13 @@ TEST_F(FaultyRun, HangingVariantsStopAtTheTimeCap) {
     EXPECT_EQ(records_.at(key).at("outcome"), "timeout") << key;
     // Killed at the 2 s cap, polled every 2 ms: well under a second late.
     EXPECT_LT(records_.at(key).at("child_wall_seconds").get<double>(), 3.0) << key;
+    // How far it got: the last progress note before the kill.
+    const auto& progress = records_.at(key).at("progress");
+    EXPECT_EQ(progress.at("done"), 1) << key;
+    EXPECT_EQ(progress.at("total"), 4) << key;
+    EXPECT_EQ(progress.at("unit"), "steps") << key;
+    EXPECT_DOUBLE_EQ(progress.at("fraction").get<double>(), 0.25) << key;
+    EXPECT_TRUE(contains(records_.at(key).at("reason"), "25% done (1 of 4 steps)")) << records_.at(key).at("reason");
   }
 }
 

@@ -53,3 +53,15 @@ def test_metric_placeholder_formats_by_unit_suffix():
     assert parts[1] == "92"
     assert parts[2].endswith("B") or parts[2].endswith("MiB"), parts[2]
     assert warnings == []
+
+
+def test_progress_placeholder_quotes_how_far_the_stopped_runs_got():
+    def stopped(size, done):
+        return make_record(variant="random", size=size, outcome="timeout",
+                           progress={"done": done, "total": 49152, "unit": "pages", "fraction": done / 49152})
+    records = [stopped(96, 40000), stopped(192, 1000), stopped(192, 1536), stopped(192, 2000),
+               make_record(variant="random", size=64)]  # a finished run says nothing about progress
+    text, warnings = fill("{{progress py random}} | {{progress py sequential}}", records=records)
+    # The median of the largest size's repeats: 1536 of 49,152 pages.
+    assert text == f"3.1% of its 49,152 pages | {NOT_MEASURED_TEXT}"
+    assert len(warnings) == 1

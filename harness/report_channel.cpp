@@ -1,0 +1,60 @@
+// Newline-delimited JSON on the report pipe: writing messages, and reading them back.
+#include "report_channel.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <sstream>
+
+namespace oomlab {
+
+bool send_message(int fd, const nlohmann::json& message) {
+  const std::string text = message.dump() + "\n";
+  std::size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t count = ::write(fd, text.data() + written, text.size() - written);
+    if (count < 0 && errno == EINTR) continue;
+    if (count <= 0) return false;
+    written += static_cast<std::size_t>(count);
+  }
+  return true;
+}
+
+ChildMessages read_messages(const std::string& text) {
+  ChildMessages messages;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto message = nlohmann::json::parse(line, nullptr, false);
+    if (!message.is_object()) continue;
+    if (message.contains("progress")) {
+      messages.progress = message.at("progress");
+    } else if (message.contains("outcome")) {
+      messages.report = message;
+    }
+  }
+  return messages;
+}
+
+std::string progress_text(const nlohmann::json& progress) {
+  if (!progress.is_object()) return "";
+  const double done = progress.value("done", 0.0);
+  const double total = progress.value("total", 0.0);
+  std::ostringstream text;
+  if (total > 0) {
+    // Rounded down, so an unfinished run never reads "100%"; below 10%, to a tenth ("0.7% done").
+    const double percent = 100.0 * done / total;
+    if (percent < 10.0) {
+      text << std::floor(percent * 10.0) / 10.0 << "% done (";
+    } else {
+      text << static_cast<long long>(std::floor(percent)) << "% done (";
+    }
+  }
+  text << static_cast<long long>(done) << " of " << static_cast<long long>(total) << " "
+       << progress.value("unit", std::string("steps"));
+  if (total > 0) text << ")";
+  return text.str();
+}
+
+}  // namespace oomlab
