@@ -21,7 +21,7 @@ constexpr const char* kBenchPrefix = "bench_";
 std::string min_time_for(const std::string& scale) {
   if (scale == "quick") return "0.01";
   if (scale == "large") return "1";
-  return "0.2";
+  return "0.1";
 }
 
 }  // namespace
