@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 
 #include "child_process.hpp"
@@ -32,6 +33,7 @@ Experiment read_experiment(const std::filesystem::path& dir) {
     experiment.process_tree = experiment.metadata.value("process_tree", false);
     experiment.repeats_by_scale = experiment.metadata.value("repeats", std::map<std::string, int>{});
     experiment.swap_profiles = experiment.metadata.value("swap_profiles", std::vector<std::string>{});
+    experiment.smallest_size_only = experiment.metadata.value("smallest_size_only", std::set<std::string>{});
     for (const auto& [scale, mib] : experiment.metadata.value("mem_limit_mib", std::map<std::string, std::uint64_t>{})) {
       experiment.mem_limit_bytes_by_scale[scale] = mib << 20;
     }

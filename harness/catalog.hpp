@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,9 @@ struct Experiment {
   // "process_tree": true — variants start processes: measure the whole tree (cgroup peak, RSS and
   // PSS sums) rather than the child alone.
   bool process_tree = false;
+  // "smallest_size_only": variants too slow for the whole sweep (zstd level 19), measured at the
+  // smallest size of each scale only, as the noop control is.
+  std::set<std::string> smallest_size_only;
 
   bool has_python = false;             // experiment.py exists
   bool python_listed = false;          // list_python_variants() ran
