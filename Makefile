@@ -6,7 +6,7 @@ SCALE     ?= default
 JOBS      ?= $(shell nproc)
 OOMLAB    := $(BUILD_DIR)/oomlab
 
-.PHONY: all build deps configure test test-harness test-python report report-only report-check run clean cleanup
+.PHONY: all build build-report deps configure test test-harness test-python report report-only report-check run clean cleanup
 
 all: build
 
@@ -21,6 +21,10 @@ configure: $(BUILD_DIR)/CMakeCache.txt
 build: deps configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only what `make report` runs: the CLI and the benchmark programs (not the tests' programs).
+build-report: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target report_programs
+
 # Harness tests (GoogleTest via ctest), then experiments, claims and report (pytest), at quick scale.
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure
@@ -29,7 +33,7 @@ test: build
 # The whole suite at $(SCALE) scale (so no stale record is reused), then the report from its records.
 # A failed measurement does not stop it: `oomlab run` exits 1, the report lists the failures and says how
 # each step ended. Only Ctrl-C (130), or a report that cannot be made, makes `make report` fail.
-report: build
+report: build-report
 	@started=$$(date +%s); run_status=""; bench_status=""; \
 	$(OOMLAB) run all --scale $(SCALE); code=$$?; \
 	if [ $$code -eq 130 ]; then echo "make report: interrupted" >&2; exit 130; fi; \
