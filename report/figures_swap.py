@@ -114,7 +114,7 @@ def profiles(context):
                     done = rec.stats(r["progress"]["fraction"] for r in here
                                      if r["outcome"] == "timeout" and "fraction" in (r.get("progress") or {}))[0]
                     if done is not None:  # how far the run got when it was stopped
-                        ax.annotate(f"{done:.0%}", (x, cap), xytext=(0, -11), textcoords="offset points",
+                        ax.annotate(f"{done:.1%}" if done < 0.1 else f"{done:.0%}", (x, cap), xytext=(0, -11), textcoords="offset points",
                                     ha="center", fontsize=6.5, color=style["color"])
                     capped.add((ax, position))
                     highest.append(cap)

@@ -198,9 +198,12 @@ def swap_records(machine_id="lab-a", size=96):
                                                reason="killed by the kernel's OOM killer", **fields))
                     continue
                 if profile == "hdd" and variant != "probe":
+                    fraction = 0.004 if variant == "sequential" else 0.12  # how far it got: the last progress note
                     records.append(make_record("swap", variant, lang, size, outcome="timeout", repeats=1,
                                                reason=f"stopped at the time cap of {SWAP_CAP_SECONDS:g} s",
-                                               child_wall_seconds=SWAP_CAP_SECONDS, major_faults=560, **fields))
+                                               child_wall_seconds=SWAP_CAP_SECONDS, major_faults=560,
+                                               progress={"done": fraction * 24576, "total": 24576, "unit": "pages",
+                                                         "fraction": fraction}, **fields))
                     continue
                 faults = 0 if profile == "ram" else (90 if variant == "probe" else 4000 if variant == "random" else 900)
                 metrics = {}

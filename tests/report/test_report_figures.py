@@ -32,6 +32,7 @@ def test_every_special_figure_is_drawn_from_its_data(built_report):
 def test_swap_outcomes_are_drawn_as_markers_not_left_out(built_report):
     text = svg_text(built_report, "swap-time-per-profile")
     assert "OOM" in text and "&gt; cap" in text and "time cap 5 s" in text
+    assert "0.4%" in text and "12%" in text  # how far each stopped run got, under its marker
     for profile in ("ram", "none", "ssd", "hdd", "zram"):
         assert f">{profile}<" in text
     latency = svg_text(built_report, "swap-swapin-latency")
