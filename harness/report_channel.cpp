@@ -43,13 +43,11 @@ std::string progress_text(const nlohmann::json& progress) {
   const double total = progress.value("total", 0.0);
   std::ostringstream text;
   if (total > 0) {
-    // Rounded down, so an unfinished run never reads "100%"; below 10%, to a tenth ("0.7% done").
+    // Rounded down, so an unfinished run never reads "100%"; a small share keeps a digit that is not
+    // zero: "0.7% done", "0.03% done".
     const double percent = 100.0 * done / total;
-    if (percent < 10.0) {
-      text << std::floor(percent * 10.0) / 10.0 << "% done (";
-    } else {
-      text << static_cast<long long>(std::floor(percent)) << "% done (";
-    }
+    const double scale = percent < 0.1 ? 100.0 : percent < 10.0 ? 10.0 : 1.0;
+    text << std::floor(percent * scale) / scale << "% done (";
   }
   text << static_cast<long long>(done) << " of " << static_cast<long long>(total) << " "
        << progress.value("unit", std::string("steps"));

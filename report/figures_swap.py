@@ -12,7 +12,7 @@ from matplotlib.lines import Line2D
 
 from report import records as rec
 from report.figure_style import SWAP_PROFILE_ORDER, Drawn, lang_label, lang_style, plt, sort_langs, sort_variants
-from report.units import format_seconds
+from report.units import format_seconds, format_share
 
 LATENCY = "swapin_latency_mean_seconds"
 # Published random 4 KiB read latencies (FACTS.md: device datasheets and reviews), drawn as bands so the
@@ -114,7 +114,7 @@ def profiles(context):
                     done = rec.stats(r["progress"]["fraction"] for r in here
                                      if r["outcome"] == "timeout" and "fraction" in (r.get("progress") or {}))[0]
                     if done is not None:  # how far the run got when it was stopped
-                        ax.annotate(f"{done:.1%}" if done < 0.1 else f"{done:.0%}", (x, cap), xytext=(0, -11), textcoords="offset points",
+                        ax.annotate(format_share(done), (x, cap), xytext=(0, -11), textcoords="offset points",
                                     ha="center", fontsize=6.5, color=style["color"])
                     capped.add((ax, position))
                     highest.append(cap)

@@ -9,7 +9,7 @@ import re
 
 from report import claims
 from report import records as rec
-from report.units import format_bytes, format_bytes_per_element, format_ratio, format_seconds
+from report.units import format_bytes, format_bytes_per_element, format_ratio, format_seconds, format_share
 
 NOT_MEASURED_TEXT = "(not measured)"
 PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -132,7 +132,7 @@ class Filler:
         size = max(r["size"] for r in stopped)
         at_size = [r["progress"] for r in stopped if r["size"] == size]
         fraction = rec.stats(progress["fraction"] for progress in at_size)[0]
-        return f"{fraction:.1%} of its {at_size[0]['total']:,.0f} {at_size[0]['unit']}"
+        return f"{format_share(fraction)} of its {at_size[0]['total']:,.0f} {at_size[0]['unit']}"
 
     def _verdict(self, words):
         (claim_id,) = words

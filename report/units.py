@@ -66,6 +66,15 @@ def _plain(number):
     return f"{number:g}" if is_number(number) else "?"
 
 
+def format_share(fraction):
+    """A share of a whole as a percentage, rounded down so that an unfinished job never reads 100%, and
+    with a digit that is not zero for a small share: "42%", "3.8%", "0.03%" (as the harness writes it)."""
+    percent = 100 * fraction
+    decimals = 0 if percent == 0 or percent >= 10 else 1 if percent >= 0.1 else 2
+    shown = math.floor(percent * 10 ** decimals + 1e-9) / 10 ** decimals  # 1e-9: 0.4 stays 0.4, not 0.39…
+    return f"{shown:.{decimals}f}%"
+
+
 def format_size(size, size_unit):
     """n=10,000,000 for element counts; 512 MiB (or "512 <unit>") otherwise."""
     if not is_number(size):

@@ -14,16 +14,33 @@ SEQUENTIAL_PASSES = 3
 LIST_BYTES_PER_ELEMENT = 40
 # Visiting every element with this stride (a prime) jumps between pages like pointer chasing does.
 OBJECT_STRIDE = 7919
-# Progress notes, so that a run stopped at the time cap is recorded with how far it got: after every
-# 256 pages (1 MiB: ~2 s of faults on the emulated HDD, while the loop around NumPy costs nothing
-# measurable in RAM), and after every 64 elements of the list (each may be a fault of its own).
-PAGES_PER_PROGRESS_NOTE = 256
-ELEMENTS_PER_PROGRESS_NOTE = 64
+# Work is done in blocks with a progress note after each, so that a run stopped at the time cap is
+# recorded with how far it got. A block starts at 16 items and doubles (up to 4096) while one takes
+# under FAST_BLOCK_SECONDS: on the emulated HDD a note comes every few faults, while in RAM the loop
+# around NumPy adds only a few dozen iterations.
+FIRST_BLOCK_ITEMS = 16
+LARGEST_BLOCK_ITEMS = 4096
+FAST_BLOCK_SECONDS = 0.01
 
 
 def written_buffer(size_mib):
     """Every page written, so every page is resident or swapped out: none is a shared zero page."""
     return np.ones(size_mib * MIB, dtype=np.uint8)
+
+
+def progress_blocks(run, count, unit, done_before=0, total=None):
+    """Yields (first, last) ranges that cover range(count) in order, noting progress after each one:
+    done_before + last of total (default count) units."""
+    total = count if total is None else total
+    first, block_items = 0, FIRST_BLOCK_ITEMS
+    while first < count:
+        last = min(count, first + block_items)
+        started = time.perf_counter()
+        yield first, last
+        run.note_progress(done_before + last, total, unit)
+        if time.perf_counter() - started < FAST_BLOCK_SECONDS:
+            block_items = min(2 * block_items, LARGEST_BLOCK_ITEMS)
+        first = last
 
 
 def variant_sequential(run):
@@ -33,13 +50,10 @@ def variant_sequential(run):
     started = time.perf_counter()
     pages = buffer[::PAGE_BYTES]  # a view: one byte of each page
     pages_read = SEQUENTIAL_PASSES * pages.size
-    checksum, pages_done = 0, 0
-    for _ in range(SEQUENTIAL_PASSES):
-        for first in range(0, pages.size, PAGES_PER_PROGRESS_NOTE):
-            block = pages[first:first + PAGES_PER_PROGRESS_NOTE]
-            checksum += int(block.sum())
-            pages_done += block.size
-            run.note_progress(pages_done, pages_read, "pages")
+    checksum = 0
+    for done_passes in range(SEQUENTIAL_PASSES):
+        for first, last in progress_blocks(run, pages.size, "pages", done_passes * pages.size, pages_read):
+            checksum += int(pages[first:last].sum())
     run.add_metric("pages_read", float(pages_read))
     run.add_metric("seconds_per_page_read", (time.perf_counter() - started) / pages_read)
     run.add_metric("checksum", float(checksum))
@@ -53,10 +67,8 @@ def variant_random(run):
     run.start()
     started = time.perf_counter()
     checksum = 0
-    for first in range(0, offsets.size, PAGES_PER_PROGRESS_NOTE):
-        block = offsets[first:first + PAGES_PER_PROGRESS_NOTE]
-        checksum += int(buffer[block].sum())  # fancy indexing reads the pages in the shuffled order
-        run.note_progress(first + block.size, offsets.size, "pages")
+    for first, last in progress_blocks(run, offsets.size, "pages"):
+        checksum += int(buffer[offsets[first:last]].sum())  # fancy indexing reads the pages in the shuffled order
     run.add_metric("pages_read", float(offsets.size))
     run.add_metric("seconds_per_page_read", (time.perf_counter() - started) / offsets.size)
     run.add_metric("checksum", float(checksum))
@@ -71,11 +83,9 @@ def variant_objects(run):
     values = [i * 0.5 for i in range(count)]
     run.start()
     total, index = 0.0, 0
-    for first in range(0, count, ELEMENTS_PER_PROGRESS_NOTE):
-        elements = min(ELEMENTS_PER_PROGRESS_NOTE, count - first)
-        for _ in range(elements):
+    for first, last in progress_blocks(run, count, "elements"):
+        for _ in range(last - first):
             total += values[index]
             index = (index + OBJECT_STRIDE) % count
-        run.note_progress(first + elements, count, "elements")
     run.add_metric("elements_read", float(count))
     run.stop()

@@ -65,3 +65,9 @@ def test_progress_placeholder_quotes_how_far_the_stopped_runs_got():
     # The median of the largest size's repeats: 1536 of 49,152 pages.
     assert text == f"3.1% of its 49,152 pages | {NOT_MEASURED_TEXT}"
     assert len(warnings) == 1
+
+
+def test_shares_round_down_and_keep_a_digit_that_is_not_zero():
+    from report.units import format_share
+    assert [format_share(f) for f in (0.999, 0.42, 0.038, 0.004, 0.00035, 0.0)] == [
+        "99%", "42%", "3.8%", "0.4%", "0.03%", "0%"]
