@@ -44,10 +44,15 @@ std::string progress_text(const nlohmann::json& progress) {
   std::ostringstream text;
   if (total > 0) {
     // Rounded down, so an unfinished run never reads "100%"; a small share keeps a digit that is not
-    // zero: "0.7% done", "0.03% done".
+    // zero: "0.7% done", "0.03% done", "<0.01% done".
     const double percent = 100.0 * done / total;
     const double scale = percent < 0.1 ? 100.0 : percent < 10.0 ? 10.0 : 1.0;
-    text << std::floor(percent * scale) / scale << "% done (";
+    const double shown = std::floor(percent * scale) / scale;
+    if (shown == 0 && done > 0) {
+      text << "<0.01% done (";  // begun, but less than any digit shown
+    } else {
+      text << shown << "% done (";
+    }
   }
   text << static_cast<long long>(done) << " of " << static_cast<long long>(total) << " "
        << progress.value("unit", std::string("steps"));

@@ -68,10 +68,13 @@ def _plain(number):
 
 def format_share(fraction):
     """A share of a whole as a percentage, rounded down so that an unfinished job never reads 100%, and
-    with a digit that is not zero for a small share: "42%", "3.8%", "0.03%" (as the harness writes it)."""
+    with a digit that is not zero for a small share: "42%", "3.8%", "0.03%", "<0.01%" (as the harness
+    writes it)."""
     percent = 100 * fraction
     decimals = 0 if percent == 0 or percent >= 10 else 1 if percent >= 0.1 else 2
     shown = math.floor(percent * 10 ** decimals + 1e-9) / 10 ** decimals  # 1e-9: 0.4 stays 0.4, not 0.39…
+    if shown == 0 and percent > 0:
+        return "<0.01%"  # begun, but less than any digit shown
     return f"{shown:.{decimals}f}%"
 
 

@@ -29,6 +29,8 @@ TEST(ReportChannel, ProgressTextRoundsDown) {
   EXPECT_EQ(oomlab::progress_text({{"done", 512}, {"total", 73728}, {"unit", "pages"}}), "0.6% done (512 of 73728 pages)");
   EXPECT_EQ(oomlab::progress_text({{"done", 880}, {"total", 2516582}, {"unit", "elements"}}),
             "0.03% done (880 of 2516582 elements)");
+  EXPECT_EQ(oomlab::progress_text({{"done", 240}, {"total", 5033164}, {"unit", "elements"}}),
+            "<0.01% done (240 of 5033164 elements)");
   EXPECT_EQ(oomlab::progress_text({{"done", 0}, {"total", 8}, {"unit", "steps"}}), "0% done (0 of 8 steps)");
 }
 

@@ -69,5 +69,5 @@ def test_progress_placeholder_quotes_how_far_the_stopped_runs_got():
 
 def test_shares_round_down_and_keep_a_digit_that_is_not_zero():
     from report.units import format_share
-    assert [format_share(f) for f in (0.999, 0.42, 0.038, 0.004, 0.00035, 0.0)] == [
-        "99%", "42%", "3.8%", "0.4%", "0.03%", "0%"]
+    assert [format_share(f) for f in (0.999, 0.42, 0.038, 0.004, 0.00035, 0.0000477, 0.0)] == [
+        "99%", "42%", "3.8%", "0.4%", "0.03%", "<0.01%", "0%"]
