@@ -34,6 +34,8 @@ Experiment read_experiment(const std::filesystem::path& dir) {
     experiment.repeats_by_scale = experiment.metadata.value("repeats", std::map<std::string, int>{});
     experiment.swap_profiles = experiment.metadata.value("swap_profiles", std::vector<std::string>{});
     experiment.smallest_size_only = experiment.metadata.value("smallest_size_only", std::set<std::string>{});
+    // The control does no work, so its figure cannot depend on the size: one size shows the floor.
+    experiment.smallest_size_only.insert(kNoopVariant.name);
     for (const auto& [scale, mib] : experiment.metadata.value("mem_limit_mib", std::map<std::string, std::uint64_t>{})) {
       experiment.mem_limit_bytes_by_scale[scale] = mib << 20;
     }

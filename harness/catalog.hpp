@@ -41,8 +41,8 @@ struct Experiment {
   // "process_tree": true — variants start processes: measure the whole tree (cgroup peak, RSS and
   // PSS sums) rather than the child alone.
   bool process_tree = false;
-  // "smallest_size_only": variants too slow for the whole sweep (zstd level 19), measured at the
-  // smallest size of each scale only, as the noop control is.
+  // Variants measured at the smallest size of each scale only: the noop control, and those that
+  // experiment.json's "smallest_size_only" names (too slow for the whole sweep: zstd level 19).
   std::set<std::string> smallest_size_only;
 
   bool has_python = false;             // experiment.py exists

@@ -136,6 +136,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
 
+  std::string report_text;  // everything the child writes to its report pipe (see report_channel.hpp)
   RssSampler sampler(pid, started_at, limits.sampler);
   const auto deadline = started_at + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                          std::chrono::duration<double>(limits.timeout_seconds));
@@ -163,7 +164,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
                          {request_fds[0], POLLIN, 0},
                          {pid_fd, POLLIN, 0}};
     ::ppoll(watched, 3, &wait, nullptr);
-    if (watched[0].revents & POLLIN) drain(pipe_fds[0], result.report_text);
+    if (watched[0].revents & POLLIN) drain(pipe_fds[0], report_text);
     if (watched[0].revents & (POLLHUP | POLLERR)) report_closed = true;
     if (watched[1].revents & POLLIN) {
       char requests[64];
@@ -200,7 +201,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   const auto ended_at = std::chrono::steady_clock::now();
   // Whatever the child left running in its group (forgotten workers) goes with it.
   ::kill(-pid, SIGKILL);
-  drain(pipe_fds[0], result.report_text);
+  drain(pipe_fds[0], report_text);
   ::close(pipe_fds[0]);
 
   result.child_wall_seconds = std::chrono::duration<double>(ended_at - started_at).count();
@@ -211,7 +212,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   const auto oom_kills_after = read_vmstat_counter("oom_kill");
   result.oom_kill_seen = oom_kills_before && oom_kills_after && *oom_kills_after > *oom_kills_before;
 
-  ChildMessages messages = read_messages(result.report_text);
+  ChildMessages messages = read_messages(report_text);
   result.report = std::move(messages.report);
   result.progress = std::move(messages.progress);
   double run_start = 0, run_end = 0;

@@ -44,7 +44,6 @@ struct ChildResult {
   rusage usage{};                 // from wait4: the child's own times, faults and ru_maxrss
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
   double sampler_cpu_seconds = 0; // the parent's CPU time while it watched: the sampler's cost
-  std::string report_text;        // what the child wrote to its report pipe
   nlohmann::json report;          // its final report (null if it sent none), see report_channel.hpp
   nlohmann::json progress;        // its last progress note (null if it sent none)
   nlohmann::json timeline;        // see RssSampler::timeline

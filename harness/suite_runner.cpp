@@ -267,8 +267,6 @@ int run_suite(const RunOptions& options) {
             const bool wanted = options.variants.empty() ||
                                 std::find(options.variants.begin(), options.variants.end(), variant.name) != options.variants.end();
             if (!wanted) continue;
-            // The control does no work, so its figure cannot depend on the size: one size shows the floor.
-            if (variant.name == "noop" && size != sizes.front()) continue;
             if (experiment->smallest_size_only.count(variant.name) && size != sizes.front()) continue;
             for (int repeat = 1; repeat <= experiment_repeats; ++repeat) {
               plan.push_back({experiment, profile, lang, &variant, size, repeat, experiment_repeats});

@@ -37,6 +37,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// A progress note after every kPagesPerProgressNote pages, and after the last page.
+void note_pages_read(oomlab::MeasuredRun& run, std::size_t pages_done, std::size_t pages_total) {
+  if (pages_done % kPagesPerProgressNote == 0 || pages_done == pages_total) {
+    run.note_progress(static_cast<double>(pages_done), static_cast<double>(pages_total), "pages");
+  }
+}
+
 long major_faults_so_far() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
@@ -50,18 +57,16 @@ OOMLAB_VARIANT(swap, sequential, "3 passes over the buffer, page by page in addr
   run.start();
   const auto started = std::chrono::steady_clock::now();
   const std::size_t pages = buffer.size() / kPageBytes;
-  const double pages_read = static_cast<double>(kSequentialPasses * pages);
+  const std::size_t pages_read = kSequentialPasses * pages;
   std::size_t sum = 0;
   for (int pass = 0; pass < kSequentialPasses; ++pass) {
     for (std::size_t page = 0; page < pages; ++page) {
       sum += buffer[page * kPageBytes];
-      if ((page + 1) % kPagesPerProgressNote == 0 || page + 1 == pages) {
-        run.note_progress(static_cast<double>(pass * pages + page + 1), pages_read, "pages");
-      }
+      note_pages_read(run, pass * pages + page + 1, pages_read);
     }
   }
-  run.add_metric("pages_read", pages_read);
-  run.add_metric("seconds_per_page_read", seconds_since(started) / pages_read);
+  run.add_metric("pages_read", static_cast<double>(pages_read));
+  run.add_metric("seconds_per_page_read", seconds_since(started) / static_cast<double>(pages_read));
   run.add_metric("checksum", static_cast<double>(sum));
   run.stop();
 }
@@ -74,9 +79,7 @@ OOMLAB_VARIANT(swap, random, "every page of the buffer once, in random order: ea
   std::size_t sum = 0;
   for (std::size_t i = 0; i < order.size(); ++i) {
     sum += buffer[order[i] * kPageBytes];
-    if ((i + 1) % kPagesPerProgressNote == 0 || i + 1 == order.size()) {
-      run.note_progress(static_cast<double>(i + 1), static_cast<double>(order.size()), "pages");
-    }
+    note_pages_read(run, i + 1, order.size());
   }
   run.add_metric("pages_read", static_cast<double>(order.size()));
   run.add_metric("seconds_per_page_read", seconds_since(started) / static_cast<double>(order.size()));

@@ -65,7 +65,8 @@ def test_level_19_runs_at_the_smallest_size_only_and_compresses_text_further(qui
     assert [r["size"] for r in level_19] == [smallest]
     level_1 = next(r for r in records
                    if r["lang"] == lang and r["variant"] == "remedy_zstd_1_text" and r["size"] == smallest)
-    # Measured with libzstd 1.5.4: ratio 8.31 against level 1's 6.19 (+34%); at least +20% is asked.
+    # Measured with libzstd 1.5.4: ratio 8.26 at 4 MiB and 8.31 at 16 MiB, against level 1's 6.19
+    # (+33%); at least +20% is asked.
     assert level_19[0]["metrics"]["compression_ratio"] >= 1.2 * level_1["metrics"]["compression_ratio"]
     # Its bigger context (~5.6 MB, against ~0.7 MB) is what the peak adds, as for every store.
     metrics = level_19[0]["metrics"]
