@@ -6,7 +6,7 @@ SCALE     ?= default
 JOBS      ?= $(shell nproc)
 OOMLAB    := $(BUILD_DIR)/oomlab
 
-.PHONY: all build build-report deps configure test test-harness test-python report report-only report-check run clean cleanup
+.PHONY: all build build-report deps configure test test-harness test-python report report-only report-check run clean cleanup bench-harness
 
 all: build
 
@@ -62,6 +62,11 @@ report-check:
 run: build
 	@test -n "$(EXP)" || { echo "usage: make run EXP=<experiment> [LANG=py|cpp] [SCALE=quick|default|large]"; $(OOMLAB) list; exit 2; }
 	env LANG=C.UTF-8 $(OOMLAB) run $(EXP) --scale $(SCALE) $(if $(filter py cpp py% cpp%,$(LANG)),--lang $(LANG))
+
+# What watching a measurement costs (the sampler's interval and CPU share): speeds of a shared
+# machine, so a benchmark that prints them, never a test that asserts them.
+bench-harness: build
+	$(PYTHON) tools/bench_harness.py --oomlab $(OOMLAB)
 
 cleanup: build
 	$(OOMLAB) cleanup

@@ -146,8 +146,8 @@ TEST_F(FaultyRun, CppExceptionIsAnErrorWithItsMessage) {
 TEST_F(FaultyRun, HangingVariantsStopAtTheTimeCap) {
   for (const std::string key : {"py:sleeps", "cpp:sleeps"}) {
     EXPECT_EQ(records_.at(key).at("outcome"), "timeout") << key;
-    // Killed at the 2 s cap, polled every 2 ms: well under a second late.
-    EXPECT_LT(records_.at(key).at("child_wall_seconds").get<double>(), 3.0) << key;
+    // Killed at the 2 s cap: a cap check with a 2x margin, never a speed (a busy machine is slow).
+    EXPECT_LT(records_.at(key).at("child_wall_seconds").get<double>(), 4.0) << key;
     // How far it got: the last progress note before the kill.
     const auto& progress = records_.at(key).at("progress");
     EXPECT_EQ(progress.at("done"), 1) << key;

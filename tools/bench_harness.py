@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""What watching a measurement costs: the sampler's interval and its CPU share, printed, not asserted.
+
+These are speeds of a shared machine (another program on the other core changes them), so they live
+in a benchmark, never in `make test`. `make bench-harness` runs it; the figures it prints are the
+ones the closing notes and DESIGN quote.
+
+Usage: bench_harness.py [--oomlab build/oomlab] [--repeat 5]
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Measurements whose children live long enough to judge the watcher: a single process writing
+# 256 MiB with NumPy and in C++, a noop (mostly interpreter start), and a process tree.
+CASES = (
+    ("calibrate py numpy 256 MiB", ["calibrate", "--lang", "py", "--variant", "numpy", "--size", "256"]),
+    ("calibrate cpp buffer 256 MiB", ["calibrate", "--lang", "cpp", "--variant", "buffer", "--size", "256"]),
+    ("calibrate py noop", ["calibrate", "--lang", "py", "--variant", "noop", "--size", "64"]),
+    ("processes py tree (quick)", ["processes", "--lang", "py", "--variant", "fork_inherit_numpy_n4",
+                                   "--scale", "quick"]),
+)
+
+
+def run_case(oomlab, arguments, repeat):
+    with tempfile.TemporaryDirectory(prefix="oomlab-bench-harness-") as results:
+        completed = subprocess.run([oomlab, "run", *arguments, "--repeat", str(repeat), "--results", results],
+                                   capture_output=True, text=True)
+        records = [json.loads(line) for path in Path(results).rglob("*.jsonl")
+                   for line in path.read_text().splitlines() if line.strip()]
+    measured = [r for r in records if r.get("outcome") == "ok" and "sampler_cpu_fraction" in r]
+    if not measured:
+        return None, completed.stderr.strip().splitlines()[-1:] or ["no record"]
+    return measured, None
+
+
+def summary(values):
+    return statistics.median(values), max(values)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--oomlab", default=str(REPO / "build" / "oomlab"))
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+
+    print(f"{'case':34} {'runs':>4} {'cpu share median':>17} {'max':>7} {'interval median':>16}")
+    every_fraction = []
+    for label, arguments in CASES:
+        records, problem = run_case(options.oomlab, arguments, options.repeat)
+        if records is None:
+            print(f"{label:34} skipped: {' '.join(problem)}")
+            continue
+        fractions = [r["sampler_cpu_fraction"] for r in records]
+        intervals = [r["timeline"]["sample_interval_seconds"] for r in records]
+        every_fraction += fractions
+        median_fraction, max_fraction = summary(fractions)
+        print(f"{label:34} {len(records):>4} {median_fraction:>16.2%} {max_fraction:>7.2%} "
+              f"{statistics.median(intervals) * 1e3:>13.2f} ms")
+    if every_fraction:
+        median_fraction, max_fraction = summary(every_fraction)
+        print(f"{'all':34} {len(every_fraction):>4} {median_fraction:>16.2%} {max_fraction:>7.2%}")
+        print("targets: median under 0.5%, maximum under 2% (the parent's CPU time over the child's wall time)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
