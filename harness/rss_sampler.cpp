@@ -23,8 +23,10 @@ const std::uint64_t kPageSizeBytes = static_cast<std::uint64_t>(::sysconf(_SC_PA
 // How often the member list of a tree is refreshed, in ticks: new workers appear within this.
 constexpr std::size_t kMembershipRefreshTicks = 4;
 
-// smaps_rollup may take up to 1/kPssCostRatio of the time (about 1%), and runs at most every 25 ms.
-constexpr double kPssCostRatio = 100.0;
+// smaps_rollup walks every page table of every process: it may take up to 1/kPssCostRatio of the
+// time (0.25%, so that the whole watcher stays under 1% on a tree) and runs at most every 25 ms. The
+// plateaus that matter are sampled in full on request (sample_everything), whatever this cadence.
+constexpr double kPssCostRatio = 400.0;
 constexpr std::chrono::milliseconds kPssMinInterval{25};
 
 int open_statm(pid_t pid) {

@@ -19,11 +19,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 # Measurements whose children live long enough to judge the watcher: a single process writing
-# 256 MiB with NumPy and in C++, a noop (mostly interpreter start), and a process tree.
+# 256 MiB with NumPy and in C++, noops (the interpreter's start; a C++ child of a few milliseconds)
+# and a process tree.
 CASES = (
     ("calibrate py numpy 256 MiB", ["calibrate", "--lang", "py", "--variant", "numpy", "--size", "256"]),
     ("calibrate cpp buffer 256 MiB", ["calibrate", "--lang", "cpp", "--variant", "buffer", "--size", "256"]),
     ("calibrate py noop", ["calibrate", "--lang", "py", "--variant", "noop", "--size", "64"]),
+    # A C++ child of ~10 ms: the fixed cost of starting and reaping it dominates its share.
+    ("calibrate cpp noop (short child)", ["calibrate", "--lang", "cpp", "--variant", "noop", "--size", "1"]),
     ("processes py tree (quick)", ["processes", "--lang", "py", "--variant", "fork_inherit_numpy_n4",
                                    "--scale", "quick"]),
 )
