@@ -227,4 +227,10 @@ std::optional<std::uint64_t> cgroup_peak_bytes(const fs::path& cgroup) {
   return read_number(cgroup / "memory.peak");
 }
 
+std::pair<std::uint64_t, std::uint64_t> read_cgroup_anon_file_bytes(const fs::path& cgroup) {
+  const bool v1 = fs::exists(cgroup / "memory.usage_in_bytes");
+  const fs::path stat = cgroup / "memory.stat";
+  return {read_keyed(stat, v1 ? "total_rss" : "anon").value_or(0), read_keyed(stat, v1 ? "total_cache" : "file").value_or(0)};
+}
+
 }  // namespace oomlab

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace oomlab {
@@ -86,6 +87,10 @@ bool reset_cgroup_peak(const std::filesystem::path& cgroup);
 // The cgroup's charged memory now, and its peak: the true simultaneous peak of every process in it.
 std::optional<std::uint64_t> cgroup_usage_bytes(const std::filesystem::path& cgroup);
 std::optional<std::uint64_t> cgroup_peak_bytes(const std::filesystem::path& cgroup);
+
+// What the cgroup's charge is made of now: {anonymous memory, page cache} (v1 memory.stat total_rss
+// and total_cache, v2 anon and file); zeros where the file cannot be read.
+std::pair<std::uint64_t, std::uint64_t> read_cgroup_anon_file_bytes(const std::filesystem::path& cgroup);
 
 inline constexpr const char* kCgroupEnvironmentVariable = "OOMLAB_MEMORY_CGROUP";
 

@@ -41,6 +41,9 @@ double cpu_seconds_of_self() {
 // signal handling, the cgroups joined, and `pipe_fd` moved to `target_fd`. Everything it needs was
 // prepared before fork(), and only async-signal-safe calls are made here.
 struct ExecPlan {
+  std::string program;  // the path execve() is given
+  std::string program_name;
+  bool stdout_to_stderr = false;
   std::vector<std::string> arguments;
   std::vector<std::string> cgroup_procs_files;
   std::vector<std::string> environment;
@@ -68,21 +71,29 @@ struct ExecPlan {
     }
     ::close(fd);
   }
+  if (plan.stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   std::vector<char*> argv;
-  argv.push_back(const_cast<char*>("oomlab"));
+  argv.push_back(const_cast<char*>(plan.program_name.c_str()));
   for (const std::string& argument : plan.arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
   for (const std::string& entry : plan.environment) envp.push_back(const_cast<char*>(entry.c_str()));
   envp.push_back(nullptr);
-  ::execve("/proc/self/exe", argv.data(), envp.data());
+  ::execve(plan.program.c_str(), argv.data(), envp.data());
+  // The parent checked the program before it forked; this is a race (removed since) or a refusal.
+  static const char kReport[] = "{\"outcome\":\"error\",\"reason\":\"exec failed\"}\n";
+  [[maybe_unused]] const ssize_t ignored = ::write(target_fd, kReport, sizeof(kReport) - 1);
   ::_exit(127);
 }
 
 ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits& limits) {
-  ExecPlan plan{arguments, limits.cgroup_procs_files, {}, {}};
+  ExecPlan plan{limits.program.empty() ? "/proc/self/exe" : limits.program, limits.program_name,
+                limits.stdout_to_stderr, arguments, limits.cgroup_procs_files, {}, {}};
   for (char** entry = environ; *entry != nullptr; ++entry) plan.environment.emplace_back(*entry);
   for (const std::string& entry : limits.extra_environment) plan.environment.push_back(entry);
+  if (!limits.report_fd_variable.empty()) {
+    plan.environment.push_back(limits.report_fd_variable + "=" + std::to_string(kReportFd));
+  }
   return plan;
 }
 
@@ -225,6 +236,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   }
   result.timeline = sampler.timeline(limits.timeline_max_points, run_start, run_end);
   result.tree_peaks = sampler.tree_peaks(run_start, run_end);
+  result.cgroup_sampled_peak = sampler.cgroup_sampled_peak();
   result.sample_count = sampler.sample_count();
   return result;
 }

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,15 @@ struct ChildLimits {
   SamplerOptions sampler;                      // one process, or the whole tree
   std::vector<std::string> cgroup_procs_files; // the child joins these cgroups before exec
   std::vector<std::string> extra_environment;  // "NAME=value" entries added to the child's environment
+  // The program to run: empty for oomlab itself (/proc/self/exe, a measurement child), else the
+  // absolute path of any program (`oomlab measure`), started with `program_name` as its argv[0].
+  std::string program;
+  std::string program_name = "oomlab";
+  // Names the report pipe's fd in the child's environment (OOMLAB_PROGRESS_FD=3 for a measured
+  // command, which may write "done total unit" progress lines to it); empty: not exported.
+  std::string report_fd_variable;
+  // The child's stdout goes to stderr: `--json` keeps stdout for records only.
+  bool stdout_to_stderr = false;
   // Tree runs: the child may ask for an immediate full sample (MeasuredRun::sample_tree), through
   // a request pipe (fd 4 in the child) answered on an ack pipe (fd 5).
   bool tree_sample_requests = false;
@@ -50,10 +60,12 @@ struct ChildResult {
   nlohmann::json progress;        // its last progress note (null if it sent none)
   nlohmann::json timeline;        // see RssSampler::timeline
   nlohmann::json tree_peaks;      // see RssSampler::tree_peaks (empty for one process)
+  std::optional<CgroupSampledPeak> cgroup_sampled_peak;  // with limits.sampler.cgroup_memory
   std::size_t sample_count = 0;
 };
 
-// Runs `/proc/self/exe arguments...` with the report pipe as fd 3 and waits for it, sampling its RSS.
+// Runs `/proc/self/exe arguments...` (or `limits.program arguments...`) with the report pipe as fd 3
+// and waits for it, sampling its RSS.
 // `run_start/run_end` markers in the timeline come from the report (monotonic seconds), if present.
 ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits);
 

@@ -1,5 +1,6 @@
 // The oomlab command line: list, run, env, cleanup (and the hidden verbs a measurement child runs).
 // Bad usage exits with 2 and names the valid choices; see suite_runner.hpp for 0 and 1.
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -12,6 +13,8 @@
 #include "child_process.hpp"
 #include "cleanup.hpp"
 #include "environment.hpp"
+#include "swap_device.hpp"
+#include "measure_command.hpp"
 #include "measurement_child.hpp"
 #include "suite_runner.hpp"
 #include "swap_profile.hpp"
@@ -168,6 +171,40 @@ int main(int argc, char** argv) {
   bench->add_option("--filter", bench_options.filter, "Regex of benchmark names (--benchmark_filter)");
   bench->add_option("--results", bench_options.results_root, "Results root (DIR/<machine-id>/<experiment>.benchmark.json)");
 
+  oomlab::MeasureOptions measure_options;
+  measure_options.results_root = run_options.results_root;
+  measure_options.source_dir = OOMLAB_SOURCE_DIR;
+  measure_options.swap_directory = oomlab::kDefaultSwapDirectory;
+  CLI::App* measure = app.add_subcommand(
+      "measure",
+      "Measure any program as a variant is measured: the true peak of its process tree, what other tools "
+      "would say, and what-if runs under a memory limit and swap. Usage: oomlab measure [options] -- CMD [ARGS...]");
+  // Positional words before `--` are a mistake: the command must follow `--` (see main's split).
+  std::vector<std::string> measure_stray_words;
+  measure->add_option("words", measure_stray_words)->group("");
+  std::uint64_t measure_limit_bytes = 0, measure_swap_bytes = 0;
+  double measure_timeout_seconds = 0;
+  auto* measure_limit_option =
+      measure->add_option("--mem-limit", measure_limit_bytes, "Run under this memory limit, e.g. 512M or 2G (K, M, G are binary: KiB, MiB, GiB)")
+          ->transform(CLI::AsSizeValue(false));
+  measure->add_option("--profile", measure_options.profiles,
+                      "ram,none,ssd,hdd,zram: one run (set) per profile; all but ram need --mem-limit (default: ram, or none with a limit)")
+      ->delimiter(',')
+      ->check(CLI::IsMember(oomlab::kSwapProfiles));
+  auto* measure_swap_option = measure->add_option("--swap-size", measure_swap_bytes, "Swap device size for ssd, hdd, zram (default: the limit)")
+                                  ->transform(CLI::AsSizeValue(false));
+  measure->add_flag("--find-limit", measure_options.find_limit,
+                    "Bisect the smallest memory limit (no swap) at which the command still succeeds");
+  measure->add_option("--repeat", measure_options.repeats, "Runs per profile (median and range)")->check(CLI::Range(1, 1000));
+  auto* measure_timeout_option = measure->add_option("--timeout", measure_timeout_seconds, "Time cap per run in seconds (default: a day)")
+                                     ->check(CLI::Range(0.001, 86400.0));
+  measure->add_option("--name", measure_options.name, "Name of the records (default: the command's basename)");
+  measure->add_option("--results", measure_options.results_root, "Results root: DIR/<machine-id>/measure/<name>.jsonl");
+  measure->add_option("--swap-dir", measure_options.swap_directory, "Folder for swap files (a local disk)")->check(CLI::ExistingDirectory);
+  measure->add_flag("--json", measure_options.json_output, "Print the records on stdout (the command's own stdout goes to stderr)");
+  std::string measure_html;
+  measure->add_option("--html", measure_html, "Also write a one-page report (timeline per profile, table, environment)");
+
   CLI::App* env = app.add_subcommand("env", "What this machine allows: root, cgroups, swap, zram, io throttling; the build");
   env->add_flag("--json", as_json, "Print JSON");
 
@@ -185,8 +222,19 @@ int main(int argc, char** argv) {
   CLI::App* describe = app.add_subcommand("__describe", "")->group("");
   describe->add_option("--experiment-dir", describe_dir);
 
+  // `oomlab measure [options] -- CMD ARGS...`: everything after the first `--` that follows the verb
+  // is the command's own (`-- python3 -c ...` is never read as oomlab's flags), so it is split off
+  // before CLI11 sees the line.
+  std::vector<std::string> arguments(argv + 1, argv + argc);
+  const auto verb = std::find(arguments.begin(), arguments.end(), "measure");
+  const auto separator = std::find(verb, arguments.end(), "--");
+  if (verb != arguments.end() && separator != arguments.end()) {
+    measure_options.command.assign(separator + 1, arguments.end());
+    arguments.erase(separator, arguments.end());
+  }
+  std::reverse(arguments.begin(), arguments.end());  // CLI11 takes a reversed vector
   try {
-    app.parse(argc, argv);
+    app.parse(arguments);
   } catch (const CLI::ParseError& error) {
     const int cli_exit = app.exit(error);
     return cli_exit == 0 ? 0 : 2;  // --help is success; every parse error is bad usage
@@ -197,6 +245,16 @@ int main(int argc, char** argv) {
     if (*env) return env_command(as_json);
     if (*bench) return oomlab::run_benchmarks(bench_options);
     if (*cleanup) return cleanup_command();
+    if (*measure) {
+      if (!measure_stray_words.empty()) {
+        throw oomlab::UsageError("put `--` before the command: oomlab measure [options] -- " + measure_stray_words.front() + " ...");
+      }
+      if (*measure_limit_option) measure_options.mem_limit_bytes = measure_limit_bytes;
+      if (*measure_swap_option) measure_options.swap_bytes = measure_swap_bytes;
+      if (*measure_timeout_option) measure_options.timeout_seconds = measure_timeout_seconds;
+      if (!measure_html.empty()) measure_options.html_file = std::filesystem::absolute(measure_html);
+      return oomlab::run_measure(measure_options);
+    }
     if (*child) return oomlab::run_measurement_child(request, 3);
     if (*describe) return oomlab::run_describe_child(describe_dir);
     if (*run) {

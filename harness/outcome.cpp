@@ -54,4 +54,24 @@ Outcome classify_outcome(const ChildResult& child, const nlohmann::json& report,
   return {"ok", ""};
 }
 
+Outcome classify_command_outcome(const ChildResult& child, double timeout_seconds) {
+  if (!child.spawn_error.empty()) return {"error", "could not start the command: " + child.spawn_error};
+  const std::string progress = child.progress.is_null() ? "" : "; " + progress_text(child.progress);
+  if (child.timed_out) {
+    return {"timeout", "stopped at the time cap of " + seconds_text(timeout_seconds) + " (ran " +
+                           seconds_text(child.child_wall_seconds) + progress + ")"};
+  }
+  if (child.report.is_object() && child.report.value("outcome", "") == "error") {
+    return {"error", child.report.value("reason", "the command could not be started")};
+  }
+  if (!child.exited) {
+    if (child.term_signal == SIGKILL && child.oom_kill_seen) {
+      return {"oom_killed", "killed by the kernel's OOM killer after " + seconds_text(child.child_wall_seconds) + progress};
+    }
+    return {"error", "killed by " + signal_name(child.term_signal) + progress};
+  }
+  if (child.exit_code != 0) return {"error", "exited with code " + std::to_string(child.exit_code) + progress};
+  return {"ok", ""};
+}
+
 }  // namespace oomlab

@@ -20,4 +20,9 @@ struct Outcome {
 // REQUIRES: the child was not killed because the user interrupted oomlab.
 Outcome classify_outcome(const ChildResult& child, const nlohmann::json& report, double timeout_seconds);
 
+// The same for any program (`oomlab measure`), which sends no report: ok is exit code 0; "error"
+// says "exited with code N" or names the signal; an OOM kill says how long the command ran first.
+// REQUIRES: as classify_outcome.
+Outcome classify_command_outcome(const ChildResult& child, double timeout_seconds);
+
 }  // namespace oomlab

@@ -21,13 +21,30 @@ bool send_message(int fd, const nlohmann::json& message) {
   return true;
 }
 
+std::optional<nlohmann::json> parse_progress_line(const std::string& line) {
+  std::istringstream fields(line);
+  double done = 0, total = 0;
+  std::string unit;
+  if (!(fields >> done >> total) || !std::isfinite(done) || !std::isfinite(total) || done < 0 || total < 0) {
+    return std::nullopt;
+  }
+  if (!(fields >> unit)) unit = "steps";
+  return nlohmann::json{{"done", done}, {"total", total}, {"unit", unit}};
+}
+
 ChildMessages read_messages(const std::string& text) {
   ChildMessages messages;
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
     const auto message = nlohmann::json::parse(line, nullptr, false);
-    if (!message.is_object()) continue;
+    if (!message.is_object()) {
+      // A measured command's plain progress line, "done total unit", if whole: a line without its
+      // newline may have been cut by the kill ("1200 5000" read as "1200 50").
+      const bool whole_line = !lines.eof();
+      if (auto progress = parse_progress_line(line); progress && whole_line) messages.progress = std::move(*progress);
+      continue;
+    }
     if (message.contains("progress")) {
       messages.progress = message.at("progress");
     } else if (message.contains("outcome")) {

@@ -5,6 +5,7 @@
 // At the end, once: the report, an object with "outcome" (see MeasuredRun::result).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -19,7 +20,12 @@ struct ChildMessages {
   nlohmann::json progress;  // the last {"done", "total", "unit"}; null if none came
 };
 
-// Reads everything the child sent. A line cut short by a kill is ignored.
+// A measured command's progress line, "done total unit" (`oomlab measure`, OOMLAB_PROGRESS_FD), as a
+// progress object; nothing for a line that is not one. The unit is optional ("steps").
+std::optional<nlohmann::json> parse_progress_line(const std::string& line);
+
+// Reads everything the child sent: JSON messages, or a measured command's plain progress lines.
+// A line cut short by a kill is ignored.
 ChildMessages read_messages(const std::string& text);
 
 // "37% done (12345 of 33333 pages)" for a progress object; "" for null.

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "measured_run.hpp"
+#include "cgroup.hpp"
 #include "proc_memory.hpp"
 
 namespace oomlab {
@@ -31,6 +32,18 @@ constexpr std::chrono::milliseconds kPssMinInterval{25};
 
 int open_statm(pid_t pid) {
   return ::open(("/proc/" + std::to_string(pid) + "/statm").c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+// One decimal number from a kept-open cgroup file (re-read from offset 0).
+std::optional<std::uint64_t> pread_number(int fd) {
+  if (fd < 0) return std::nullopt;
+  char buffer[32];
+  const ssize_t length = ::pread(fd, buffer, sizeof(buffer) - 1, 0);
+  if (length <= 0) return std::nullopt;
+  buffer[length] = '\0';
+  unsigned long long value = 0;
+  if (std::sscanf(buffer, "%llu", &value) != 1) return std::nullopt;
+  return value;
 }
 
 std::optional<std::uint64_t> pread_rss_bytes(int fd) {
@@ -94,10 +107,39 @@ RssSampler::RssSampler(pid_t root, std::chrono::steady_clock::time_point child_s
     : root_(root), child_start_(child_start), options_(std::move(options)) {
   const int fd = open_statm(root);
   if (fd >= 0) statm_fds_[root] = fd;
+  if (options_.cgroup_memory && options_.cgroup) {
+    const std::filesystem::path& cgroup = *options_.cgroup;
+    const bool v1 = std::filesystem::exists(cgroup / "memory.usage_in_bytes");
+    cgroup_usage_fd_ = ::open((cgroup / (v1 ? "memory.usage_in_bytes" : "memory.current")).c_str(), O_RDONLY | O_CLOEXEC);
+    cgroup_swap_fd_ = ::open((cgroup / (v1 ? "memory.memsw.usage_in_bytes" : "memory.swap.current")).c_str(),
+                             O_RDONLY | O_CLOEXEC);
+    swap_includes_memory_ = v1;
+  }
 }
 
 RssSampler::~RssSampler() {
   for (const auto& [pid, fd] : statm_fds_) ::close(fd);
+  for (const int fd : {cgroup_usage_fd_, cgroup_swap_fd_}) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void RssSampler::sample_cgroup(double t_seconds) {
+  const auto usage_bytes = pread_number(cgroup_usage_fd_);
+  if (!usage_bytes) return;
+  std::uint64_t swap_bytes = 0;
+  if (const auto swap_reading = pread_number(cgroup_swap_fd_)) {
+    swap_bytes = swap_includes_memory_ ? (*swap_reading > *usage_bytes ? *swap_reading - *usage_bytes : 0) : *swap_reading;
+  }
+  cgroup_bytes_.push_back(*usage_bytes);
+  cgroup_swap_bytes_.push_back(swap_bytes);
+  if (!cgroup_peak_ || *usage_bytes > cgroup_peak_->charged_bytes) {
+    // memory.stat is long (v1: ~40 lines); it is read only when the charge reaches a new high.
+    const auto split = read_cgroup_anon_file_bytes(*options_.cgroup);
+    const std::uint64_t highest_swap_bytes = cgroup_peak_ ? cgroup_peak_->swap_bytes : 0;
+    cgroup_peak_ = CgroupSampledPeak{*usage_bytes, split.first, split.second, highest_swap_bytes, t_seconds};
+  }
+  cgroup_peak_->swap_bytes = std::max(cgroup_peak_->swap_bytes, swap_bytes);
 }
 
 void RssSampler::refresh_members() {
@@ -133,9 +175,11 @@ void RssSampler::sample() {
     ++it;
   }
   if (alive == 0) return;
-  t_seconds_.push_back(std::chrono::duration<double>(now - child_start_).count());
+  const double t_seconds = std::chrono::duration<double>(now - child_start_).count();
+  t_seconds_.push_back(t_seconds);
   rss_bytes_.push_back(rss_sum_bytes);
   process_counts_.push_back(alive);
+  if (cgroup_usage_fd_ >= 0) sample_cgroup(t_seconds);
   if (options_.whole_tree && now >= next_pss_at_) sample_pss(now);
 }
 
@@ -188,6 +232,10 @@ nlohmann::json RssSampler::timeline(std::size_t max_points, double run_start_mon
   };
   if (run_start_monotonic_seconds > 0) timeline["run_start_seconds"] = run_start_monotonic_seconds - child_start_seconds;
   if (run_end_monotonic_seconds > 0) timeline["run_end_seconds"] = run_end_monotonic_seconds - child_start_seconds;
+  if (cgroup_bytes_.size() == t_seconds_.size()) {
+    timeline["cgroup_bytes"] = pick(cgroup_bytes_, kept);
+    timeline["cgroup_swap_bytes"] = pick(cgroup_swap_bytes_, kept);
+  }
   if (options_.whole_tree) {
     timeline["process_count"] = pick(process_counts_, kept);
     const auto kept_pss = peak_preserving_indices(pss_sum_bytes_, max_points);

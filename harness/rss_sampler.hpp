@@ -25,6 +25,19 @@ struct SamplerOptions {
   // The run's cgroup, if any: its member list is the tree. Without one, the tree is the child's
   // process group (the child leads a group of its own; multiprocessing workers stay in it).
   std::optional<std::filesystem::path> cgroup;
+  // Also samples the cgroup's own charge each tick (usage, and swap where the cgroup has some), and
+  // at each new highest charge its split into anonymous memory and page cache (memory.stat): the
+  // kernel keeps the peak, but not what it was made of (`oomlab measure`).
+  bool cgroup_memory = false;
+};
+
+// The cgroup's charge at its highest sample, split as memory.stat split it then.
+struct CgroupSampledPeak {
+  std::uint64_t charged_bytes = 0;  // usage (v1 memory.usage_in_bytes, v2 memory.current)
+  std::uint64_t anon_bytes = 0;     // v1 total_rss, v2 anon
+  std::uint64_t file_bytes = 0;     // v1 total_cache, v2 file (page cache, tmpfs and shared memory)
+  std::uint64_t swap_bytes = 0;     // the cgroup's swap use at its highest swap sample
+  double t_seconds = 0;             // when, since the child started
 };
 
 class RssSampler {
@@ -62,8 +75,12 @@ class RssSampler {
   // The median time between two samples.
   double median_interval_seconds() const;
 
+  // With options.cgroup_memory: the highest sampled charge and its split (nothing if never sampled).
+  std::optional<CgroupSampledPeak> cgroup_sampled_peak() const { return cgroup_peak_; }
+
  private:
   void refresh_members();
+  void sample_cgroup(double t_seconds);
   void sample_pss(std::chrono::steady_clock::time_point now);
 
   pid_t root_;
@@ -81,6 +98,14 @@ class RssSampler {
   std::vector<std::uint64_t> pss_sum_bytes_;
   std::vector<std::uint64_t> uss_sum_bytes_;
   std::vector<std::map<pid_t, std::uint64_t>> uss_by_pid_;  // one map per PSS sample
+
+  // options_.cgroup_memory: the charge files kept open (one pread each per tick), the series, the peak.
+  int cgroup_usage_fd_ = -1;
+  int cgroup_swap_fd_ = -1;     // v1 memsw (memory + swap), v2 memory.swap.current
+  bool swap_includes_memory_ = false;
+  std::vector<std::uint64_t> cgroup_bytes_;
+  std::vector<std::uint64_t> cgroup_swap_bytes_;
+  std::optional<CgroupSampledPeak> cgroup_peak_;
 };
 
 }  // namespace oomlab

@@ -43,6 +43,10 @@ def load_records(results_dirs, warn=warn):
             warn(f"results directory {results_dir} does not exist")
             continue
         for path in sorted(results_dir.rglob("*.jsonl")):
+            # `oomlab measure` keeps a reader's own commands in <machine>/measure/: not experiments
+            # (report/measured.py reads them for a section of their own).
+            if "measure" in path.relative_to(results_dir).parts[:-1]:
+                continue
             records.extend(load_file(path, warn))
     return records
 

@@ -6,11 +6,12 @@ claims checked, measurements), the environment, then the measurements that were 
 
 import datetime
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
-from report import beyond, comparison, reproduce, status
+from report import beyond, comparison, measured, reproduce, status
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
@@ -49,6 +50,8 @@ class ReportData:
     benchmarks: list = field(default_factory=list)  # benchmarks.BenchmarkRun
     run_status: list = field(default_factory=list)  # lines from `make report`: how `oomlab run` and `bench` ended
     head: str = ""                                  # the commit the report was made at
+    measured: list = field(default_factory=list)    # `oomlab measure` records (report/measured.py)
+    figures_dir: Path = None                        # where the measured commands' figures go
 
 
 link_to_experiment = b.link_to_experiment
@@ -85,6 +88,8 @@ def build_document(data):
             beyond.section_opening(document, by_name)
             beyond_started = True
         _experiment_section(document, data, experiment, verdicts, several_machines)
+    if data.measured and data.figures_dir:
+        measured.section(document, data.measured, data.figures_dir)
     _environment(document, data)
     status.failures_section(document, data, by_name)
     at = f" at commit `{data.head[:12]}`" if data.head else ""
