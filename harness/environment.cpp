@@ -56,6 +56,14 @@ std::string hostname() {
 
 bool exists(const std::string& path) { return ::access(path.c_str(), F_OK) == 0; }
 
+// The bracketed choice of a sysfs setting such as "always [madvise] never", or "" if it is missing.
+std::string bracketed_choice(const std::string& path) {
+  const std::string line = first_line_of(path);
+  const std::size_t open = line.find('['), close = line.find(']');
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  return line.substr(open + 1, close - open - 1);
+}
+
 }  // namespace
 
 std::string machine_id() {
@@ -85,6 +93,10 @@ nlohmann::json environment_block(const std::filesystem::path& source_dir) {
       {"cpu_count", ::sysconf(_SC_NPROCESSORS_ONLN)},
       {"mem_total_bytes", read_meminfo_bytes("MemTotal").value_or(0)},
       {"page_size_bytes", ::sysconf(_SC_PAGESIZE)},
+      // Transparent huge pages: "madvise" gives 2 MiB pages only to memory that asks (NumPy does for
+      // buffers of 4 MiB or more; std::vector does not), "always" to every large enough mapping.
+      {"thp_enabled", bracketed_choice("/sys/kernel/mm/transparent_hugepage/enabled")},
+      {"thp_defrag", bracketed_choice("/sys/kernel/mm/transparent_hugepage/defrag")},
       {"compiler", build_info::compiler},
       {"cxx_flags", build_info::cxx_flags},
       {"build_type", build_info::build_type},

@@ -14,7 +14,8 @@ namespace oomlab {
 std::string machine_id();
 
 // The `env` block of a record: machine_id, hostname, kernel, cpu_model, cpu_count, mem_total_bytes,
-// page_size_bytes, compiler, cxx_flags, build_type, python_version, numpy_version,
+// page_size_bytes, thp_enabled, thp_defrag (the bracketed choices of
+// /sys/kernel/mm/transparent_hugepage/{enabled,defrag}), compiler, cxx_flags, build_type, python_version, numpy_version,
 // python_executable, pybind11_version, git_commit, git_dirty, oomlab_version.
 nlohmann::json environment_block(const std::filesystem::path& source_dir);
 

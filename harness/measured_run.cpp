@@ -18,6 +18,12 @@
 namespace oomlab {
 namespace {
 
+// AnonHugePages of this process, or 0 if smaps_rollup cannot be read (kernels before 4.14).
+std::uint64_t anon_huge_pages_bytes() {
+  const auto rollup = read_smaps_rollup(0);
+  return rollup ? rollup->anon_huge_pages_bytes : 0;
+}
+
 std::uint64_t current_rss_bytes() {
   const auto memory = read_status_memory();
   if (!memory) throw std::runtime_error("cannot read /proc/self/status");
@@ -69,6 +75,7 @@ bool MeasuredRun::sample_tree() {
 
 void MeasuredRun::start() {
   stopped_ = false;
+  anon_huge_pages_start_bytes_ = anon_huge_pages_bytes();  // before the reset: its walk of the page tables is not the run's
   reset_peak_rss();
   rss_start_bytes_ = current_rss_bytes();
   if (cgroup_) {
@@ -86,6 +93,7 @@ void MeasuredRun::stop() {
   if (!memory) throw std::runtime_error("cannot read /proc/self/status");
   peak_rss_bytes_ = memory->hwm_bytes;
   rss_end_bytes_ = memory->rss_bytes;
+  anon_huge_pages_end_bytes_ = anon_huge_pages_bytes();
   long minor_faults = 0, major_faults = 0;
   read_fault_counts(minor_faults, major_faults);
   if (cgroup_) tree_peak_bytes_ = cgroup_peak_bytes(*cgroup_).value_or(0);
@@ -121,6 +129,8 @@ nlohmann::json MeasuredRun::result() const {
       {"run_end_monotonic_seconds", monotonic_seconds(end_time_)},
       {"run_minor_faults", minor_faults_in_run_},
       {"run_major_faults", major_faults_in_run_},
+      {"anon_huge_pages_start_bytes", anon_huge_pages_start_bytes_},
+      {"anon_huge_pages_bytes", anon_huge_pages_end_bytes_},
       {"metrics", metrics_},
   };
   if (cgroup_) {

@@ -58,6 +58,9 @@ class MeasuredRun {
   // The figures of the measured phase, in record field names:
   // rss_start_bytes, peak_rss_bytes, peak_delta_bytes, rss_end_bytes, end_delta_bytes, wall_seconds,
   // run_start_monotonic_seconds, run_end_monotonic_seconds, run_minor_faults, run_major_faults, metrics;
+  // anon_huge_pages_start_bytes and anon_huge_pages_bytes (AnonHugePages of smaps_rollup at start()
+  // and at stop(): how much of the process's anonymous memory transparent huge pages back; a variant
+  // stops while its data is alive, so the second is read with the data resident);
   // in a cgroup also tree_start_bytes, tree_peak_bytes, tree_peak_delta_bytes, tree_peak_scope.
   // REQUIRES: stop() was called.
   nlohmann::json result() const;
@@ -68,6 +71,8 @@ class MeasuredRun {
   std::uint64_t rss_start_bytes_ = 0;
   std::uint64_t peak_rss_bytes_ = 0;
   std::uint64_t rss_end_bytes_ = 0;
+  std::uint64_t anon_huge_pages_start_bytes_ = 0;
+  std::uint64_t anon_huge_pages_end_bytes_ = 0;
   std::chrono::steady_clock::time_point start_time_{};
   std::chrono::steady_clock::time_point end_time_{};
   long minor_faults_at_start_ = 0;

@@ -80,6 +80,7 @@ std::optional<SmapsRollup> read_smaps_rollup(pid_t pid) {
   rollup.pss_bytes = find_kib_field(fields, "Pss").value_or(0);
   rollup.uss_bytes = find_kib_field(fields, "Private_Clean").value_or(0) + find_kib_field(fields, "Private_Dirty").value_or(0);
   rollup.swap_bytes = find_kib_field(fields, "Swap").value_or(0);
+  rollup.anon_huge_pages_bytes = find_kib_field(fields, "AnonHugePages").value_or(0);
   return rollup;
 }
 

@@ -30,6 +30,7 @@ struct SmapsRollup {
   std::uint64_t pss_bytes = 0;   // proportional: each shared page split between its sharers
   std::uint64_t uss_bytes = 0;   // unique: Private_Clean + Private_Dirty
   std::uint64_t swap_bytes = 0;
+  std::uint64_t anon_huge_pages_bytes = 0;  // AnonHugePages: anonymous memory mapped by 2 MiB transparent huge pages
 };
 
 // /proc/<pid>/smaps_rollup. It walks the page tables, so it costs about a millisecond per GiB

@@ -115,6 +115,7 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
   if (report.is_object()) {
     for (const char* field : {"rss_start_bytes", "peak_rss_bytes", "peak_delta_bytes", "rss_end_bytes", "end_delta_bytes",
                               "wall_seconds", "run_minor_faults", "run_major_faults", "metrics",
+                              "anon_huge_pages_start_bytes", "anon_huge_pages_bytes",
                               "traceback", "interpreter", "tree_start_bytes", "tree_peak_bytes",
                               "tree_peak_delta_bytes", "tree_peak_scope"}) {
       if (report.contains(field)) record[field] = report.at(field);

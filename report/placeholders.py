@@ -54,6 +54,7 @@ class Filler:
             "verdict": self._verdict,
             "metric": self._metric,
             "progress": self._progress,
+            "env": self._env,
         }
         handler = handlers.get(words[0]) if words else None
         value = None
@@ -133,6 +134,16 @@ class Filler:
         at_size = [r["progress"] for r in stopped if r["size"] == size]
         fraction = rec.stats(progress["fraction"] for progress in at_size)[0]
         return f"{format_share(fraction)} of its {at_size[0]['total']:,.0f} {at_size[0]['unit']}"
+
+    def _env(self, words):
+        """{{env FIELD}}: a field of the env block of this experiment's newest record ("3.11.2" for
+        python_version, "madvise" for thp_enabled), so a lesson says which Python, NumPy, kernel and
+        THP mode its figures were measured with."""
+        (field,) = words
+        if not self.records:
+            return None
+        value = (max(self.records, key=rec.recorded_time).get("env") or {}).get(field)
+        return None if value in (None, "") else str(value)
 
     def _verdict(self, words):
         (claim_id,) = words

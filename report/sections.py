@@ -28,7 +28,8 @@ VERDICT_MEANINGS = [
 VERDICT_SYMBOLS = {cl.CONFIRMED: "✓", cl.NUANCED: "≈", cl.WRONG: "✗", cl.NOT_MEASURED: "–"}
 ENV_FIELDS = [
     ("hostname", "host"), ("kernel", "kernel"), ("cpu_model", "CPU"), ("cpu_count", "CPUs"),
-    ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"), ("compiler", "compiler"),
+    ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"),
+    ("thp_enabled", "transparent huge pages"), ("thp_defrag", "huge page defrag"), ("compiler", "compiler"),
     ("cxx_flags", "C++ flags"), ("build_type", "build type"), ("python_version", "Python"),
     ("numpy_version", "NumPy"), ("python_executable", "Python executable"), ("pybind11_version", "pybind11"),
     ("git_commit", "git commit"), ("git_dirty", "uncommitted changes"), ("oomlab_version", "oomlab"),

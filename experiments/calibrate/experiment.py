@@ -18,7 +18,8 @@ def variant_numpy(run):
 
 def variant_bytearray(run):
     """A bytearray of K MiB, every page written."""
-    # bytearray(n) is calloc'ed and stays untouched (not resident); repeating one byte writes them all.
+    # Repeating one byte writes every page. bytearray(n) would too (Objects/bytearrayobject.c resizes,
+    # then memsets n zero bytes); it is bytes(n) that is calloc'ed and stays untouched until written.
     buffer = bytearray(b"\x01") * (run.size * MIB)
     run.stop()
     del buffer

@@ -39,6 +39,8 @@ class Store {
   // The names of the put and get throughputs ("compress", "decompress"), if they have any.
   virtual std::optional<std::pair<const char*, const char*>> throughput_names() const { return std::nullopt; }
   virtual std::optional<double> context_bytes() const { return std::nullopt; }
+  // (length, bytes allocated for it) of chunk 0's blob, for a store that keeps blobs.
+  virtual std::optional<std::pair<double, double>> first_blob_bytes() const { return std::nullopt; }
 };
 
 // Each chunk's bytes as they are: the baseline.
@@ -79,6 +81,10 @@ class CodecStore : public Store {
     return std::make_pair("compress", "decompress");
   }
   std::optional<double> context_bytes() const override { return codec_.context_bytes(); }
+  std::optional<std::pair<double, double>> first_blob_bytes() const override {
+    if (blobs_.empty()) return std::nullopt;
+    return std::make_pair(static_cast<double>(blobs_.front().size()), static_cast<double>(blobs_.front().capacity()));
+  }
 
  private:
   Codec codec_;
@@ -195,6 +201,10 @@ void run_flow(oomlab::MeasuredRun& run, Kind kind, Store& store) {
     run.add_metric(std::string(names->second) + "_mb_per_second", raw_bytes / kMB / get_seconds);
   }
   if (const auto context = store.context_bytes()) run.add_metric("codec_context_bytes", *context);
+  if (const auto blob = store.first_blob_bytes()) {
+    run.add_metric("blob_bytes", blob->first);
+    run.add_metric("blob_allocated_bytes", blob->second);  // the vector's capacity: what it asked malloc for
+  }
 }
 
 template <typename Codec, typename... CodecArguments>

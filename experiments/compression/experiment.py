@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import tracemalloc
 import zlib
 
 import numpy as np
@@ -164,10 +165,13 @@ def zstd_store(level, shuffle=False, copy=True):
     """zstd with one compressor and one decompressor object, reused for every chunk.
 
     With shuffle, byte b of every 8-byte value goes to plane b first (Blosc's shuffle), and back
-    after. With copy, each blob is copied to a bytes object of its own size: zstandard allocates
-    room for the worst case (a whole chunk) and shrinks it in place, so without the copy the rest of
-    that room is left as a touched hole in the middle of glibc's heap, one per chunk, and the
-    resident memory grows like the raw data (see `naive_zstd_1_smooth`)."""
+    after. With copy, each blob is copied to a bytes object of its own size. zstandard's one-shot
+    compress() allocates a bytes object of ZSTD_compressBound(chunk) bytes (a whole chunk and a
+    little more), compresses into it and then only sets the object's length (Py_SET_SIZE in
+    c-ext/compressor.c): the allocation is never shrunk, so an uncopied blob holds 263,201 bytes
+    for a 256 KiB chunk whatever its length (`blob_allocated_bytes`). Those bytes are resident
+    here because the block is carved from heap memory that the chunk's NumPy temporaries have just
+    written and freed; the store then grows like the raw data (see `naive_zstd_1_smooth`)."""
     compressor, decompressor = zstandard.ZstdCompressor(level=level), zstandard.ZstdDecompressor()
 
     def compress(chunk):
@@ -189,7 +193,9 @@ ZLIB_CONTEXT_BYTES = (1 << 17) + (1 << 17) + (1 << 15)
 
 
 def zlib_store():
-    """zlib at its default level (6), as zlib.compress is usually called."""
+    """zlib at its default level (6), as zlib.compress is usually called. Its output is right-sized
+    without a copy of ours: CPython collects it in blocks and copies them into one bytes object of
+    the exact length (_BlocksOutputBuffer_Finish), so `blob_allocated_bytes` is the blob's length."""
     return CodecStore(zlib.compress, lambda blob: zlib.decompress(blob, bufsize=CHUNK_BYTES), lambda: ZLIB_CONTEXT_BYTES)
 
 
@@ -274,6 +280,25 @@ def run_flow(run, kind, store):
         run.add_metric(f"{get_name}_mb_per_second", raw_bytes / MB / get_seconds)
     if hasattr(store, "context_bytes"):
         run.add_metric("codec_context_bytes", store.context_bytes())
+        blob_bytes, blob_allocated_bytes = first_blob_allocation(store, kind)
+        run.add_metric("blob_bytes", blob_bytes)
+        run.add_metric("blob_allocated_bytes", blob_allocated_bytes)
+
+
+def first_blob_allocation(store, kind):
+    """(length, bytes allocated) of chunk 0's blob as the store keeps it, after the measurement:
+    tracemalloc counts what Python's allocators hand out while the blob is alive (its 33-byte
+    bytes header included), whatever len() says."""
+    chunk = make_chunk(kind, 0)
+    memoryview(chunk).release()  # NumPy caches a small buffer description on the array at its first export: not the blob's
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        blob = store.compress(chunk)
+        allocated = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    return len(blob), allocated
 
 
 def variant_baseline(run):
@@ -292,7 +317,7 @@ def variant_remedy_zstd_1_smooth(run):
 
 
 def variant_naive_zstd_1_smooth(run):
-    """remedy_zstd_1_smooth without the copy of each blob: the heap keeps a hole per chunk."""
+    """remedy_zstd_1_smooth without the copy of each blob: each keeps its whole worst-case allocation."""
     run_flow(run, "smooth", zstd_store(1, copy=False))
 
 

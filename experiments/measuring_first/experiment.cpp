@@ -54,6 +54,24 @@ OOMLAB_VARIANT(measuring_first, c_library,
   ZSTD_freeCCtx(context);
 }
 
+OOMLAB_VARIANT(measuring_first, c_library_sized,
+               "the same compressor told the input's size first (a pledged size): zstd sizes its tables to 64 KiB") {
+  const std::vector<double> chunk(kZstdChunk / sizeof(double), 0.5);
+  run.start();
+  ZSTD_CCtx* context = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, kZstdLevel);
+  ZSTD_CCtx_setPledgedSrcSize(context, kZstdChunk);  // as compressobj(size=...) does
+  std::vector<char> compressed(ZSTD_compressBound(kZstdChunk));
+  ZSTD_inBuffer input{chunk.data(), kZstdChunk, 0};
+  ZSTD_outBuffer output{compressed.data(), compressed.size(), 0};
+  ZSTD_compressStream2(context, &output, &input, ZSTD_e_continue);
+  while (ZSTD_compressStream2(context, &output, &input, ZSTD_e_end) != 0) {
+  }
+  oomlab::keep_alive(compressed.data());
+  run.stop();
+  ZSTD_freeCCtx(context);
+}
+
 OOMLAB_VARIANT(measuring_first, file_mapped, "an 8n-byte file mapped with mmap and read: its pages count in RSS") {
   const std::size_t size_bytes = run.size() * sizeof(double);
   // The harness's scratch folder (TMPDIR, on the local disk; /tmp may be RAM).

@@ -261,6 +261,16 @@ def manager(run, workers):
         _pool_reports(run, context, workers, read_through_proxy, [proxy] * workers)
 
 
+def manager_first(run, workers):
+    """The same Manager, started before the list exists: its server shares none of the list's pages."""
+    context = multiprocessing.get_context("fork")
+    with context.Manager() as server:  # forked from a parent that holds no data yet
+        data = values(run.size).tolist()
+        run.start()  # the server's own start-up is before the phase here, inside it in `manager`
+        proxy = server.list(data)
+        _pool_reports(run, context, workers, read_through_proxy, [proxy] * workers)
+
+
 def threads(run, workers):
     """N threads sum the one array: one copy, and NumPy releases the GIL while it sums."""
     data = values(run.size)
@@ -306,6 +316,7 @@ WORKER_COUNTS = {
     spawn_shared_memory: (1, 4),
     forkserver_shared_memory: (1, 4),
     manager: (1, 4),
+    manager_first: (4,),
     threads: (1, 2, 4, 8),
     small_chunks: (1, 4),
 }

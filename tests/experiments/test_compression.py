@@ -1,6 +1,7 @@
 # Protects the compression lesson's memory facts: both languages compress the same bytes, a
 # compressed store's resident peak is its compressed data + codec context + a few chunks (and the
-# uncopied Python store is not), files keep nothing resident, pickle stores 9 B per float, and no
+# uncopied Python store is not, because each blob keeps zstandard's worst-case allocation), files
+# keep nothing resident, pickle stores 9 B per float, and no
 # kind compresses past its stated entropy. Easy to break: a change to either generator (the bytes
 # must match across languages), a leftover full-size buffer, or dropping the copy of each zstd blob.
 import pytest
@@ -75,14 +76,33 @@ def test_level_19_runs_at_the_smallest_size_only_and_compresses_text_further(qui
 
 
 def test_uncopied_zstd_blobs_keep_about_the_raw_size_resident(quick_records):
-    # The trap the lesson explains: zstandard's worst-case output buffer, shrunk in place, leaves a
-    # touched hole per chunk in glibc's heap. Same stored bytes as the remedy, yet the peak is at
-    # least 90% of the raw data (measured ~1.07 of the raw baseline).
+    # The trap the lesson explains: each uncopied blob keeps zstandard's worst-case output
+    # allocation, in heap pages the chunk's temporaries had already written. Same stored bytes as
+    # the remedy, yet the peak is at least 90% of the raw data (measured ~1.07 of the raw baseline).
     records = at_largest_size(ok_records(quick_records))
     naive, remedy = records[("py", "naive_zstd_1_smooth")], records[("py", "remedy_zstd_1_smooth")]
     assert naive["metrics"]["stored_bytes"] == remedy["metrics"]["stored_bytes"]
     assert naive["peak_delta_bytes"] >= 0.9 * naive["metrics"]["raw_bytes"]
     assert remedy["peak_delta_bytes"] <= 0.5 * remedy["metrics"]["raw_bytes"]
+
+
+def test_zstd_one_shot_blob_keeps_its_worst_case_allocation_and_a_copy_does_not(quick_records):
+    # python-zstandard's compress() allocates a bytes object of ZSTD_compressBound(256 KiB) =
+    # 256 KiB + 1 KiB and only sets its length (Py_SET_SIZE), so the blob holds the whole
+    # allocation: measured 263,201 B for a 26,760 B blob, the bound + the 33 B bytes header. The
+    # copy, zlib's output (CPython copies its blocks into one bytes of the exact length) and the C++
+    # vector hold their length + at most that header; 64 B leaves room for another header size.
+    records = at_largest_size(ok_records(quick_records))
+    bound = CHUNK_BYTES + CHUNK_BYTES // 256
+    naive = records[("py", "naive_zstd_1_smooth")]["metrics"]
+    assert bound <= naive["blob_allocated_bytes"] <= bound + 64, naive["blob_allocated_bytes"]
+    assert naive["blob_bytes"] < 0.25 * CHUNK_BYTES  # smooth compresses severalfold: the rest is waste
+    for lang, variant in [("py", "remedy_zstd_1_smooth"), ("py", "remedy_zlib_text"), ("cpp", "remedy_zstd_1_smooth"),
+                          ("cpp", "remedy_zlib_text")]:
+        metrics = records[(lang, variant)]["metrics"]
+        assert metrics["blob_bytes"] <= metrics["blob_allocated_bytes"] <= metrics["blob_bytes"] + 64, (
+            lang, variant, metrics["blob_bytes"], metrics["blob_allocated_bytes"])
+    assert naive["blob_bytes"] == records[("py", "remedy_zstd_1_smooth")]["metrics"]["blob_bytes"]
 
 
 def test_intermediate_files_keep_nothing_but_a_few_chunks_resident(quick_records):

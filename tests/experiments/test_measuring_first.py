@@ -25,3 +25,17 @@ def test_tracemalloc_counts_requested_bytes_not_pymalloc_blocks(quick_records):
     # element, where pymalloc serves 32 B blocks (40.45 B as RSS). ±0.5 B for the list's growth pattern.
     record = at_largest(quick_records("measuring_first"), "objects")
     assert record["metrics"]["tracemalloc_peak_bytes"] / record["size"] == pytest.approx(32.45, abs=0.5)
+
+
+@pytest.mark.parametrize("lang", ["py", "cpp"])
+def test_a_zstd_context_is_sized_by_what_zstd_is_told(quick_records, lang):
+    # compressobj() gives zstd no size, so level 19 takes its tables for an input of unknown size
+    # (measured 81 MiB with libzstd 1.5.4); told 64 KiB first (a pledged size), it takes them for
+    # 64 KiB (measured 1.6 MiB). The lesson's point is the factor: at least 10x is asked, and the
+    # unsized context must stay a big one (over 32 MiB), or the lesson's "C code it cannot see" is gone.
+    records = [r for r in quick_records("measuring_first") if r["lang"] == lang]
+    largest = max(r["size"] for r in records)
+    peaks = {r["variant"]: r["peak_delta_bytes"] for r in records
+             if r["size"] == largest and r["variant"] in ("c_library", "c_library_sized")}
+    assert peaks["c_library"] > 32 * 1024 * 1024, peaks
+    assert peaks["c_library"] >= 10 * peaks["c_library_sized"], peaks

@@ -71,3 +71,17 @@ def test_shares_round_down_and_keep_a_digit_that_is_not_zero():
     from report.units import format_share
     assert [format_share(f) for f in (0.999, 0.42, 0.038, 0.004, 0.00035, 0.0000477, 0.0)] == [
         "99%", "42%", "3.8%", "0.4%", "0.03%", "<0.01%", "0%"]
+
+
+def test_env_placeholder_quotes_the_newest_records_environment():
+    # Lessons state the Python, NumPy, kernel and THP mode their figures are for; a field an older
+    # harness did not record (thp_enabled) must say "(not measured)", not crash or print "None".
+    old = make_record(variant="baseline", size=2_000_000, recorded_at="2025-01-09T10:00:00+00:00")
+    new = make_record(variant="baseline", size=2_000_000, recorded_at="2025-01-10T11:00:00+00:00")
+    new["env"] = dict(new["env"], python_version="3.11.2", thp_enabled="madvise")
+    old["env"] = dict(old["env"], python_version="3.10.0")
+    text, warnings = fill("{{env python_version}} | {{env thp_enabled}}", records=[old, new])
+    assert text == "3.11.2 | madvise"
+    assert warnings == []
+    text, warnings = fill("{{env thp_enabled}}", records=[old])
+    assert text == NOT_MEASURED_TEXT and len(warnings) == 1
