@@ -290,3 +290,10 @@ def test_c14_counts_compression_only_and_c16_compares_the_same_layout_only():
     for entry in headline_rows("C16"):
         assert entry["subject"]["lang"] == "cpp" and entry["reference"]["lang"] == "py"
         assert not entry.get("language_default")
+
+
+def test_the_page_styles_every_category_with_the_legends_symbol():
+    from report import render_html
+    for verdict in v.VERDICTS:
+        css_class = "v-" + verdict.replace(" ", "-")
+        assert f'.{css_class}::before {{ content: "\\{ord(v.SYMBOLS[verdict]):04x}"; }}' in render_html.CSS
