@@ -297,3 +297,14 @@ def test_the_page_styles_every_category_with_the_legends_symbol():
     for verdict in v.VERDICTS:
         css_class = "v-" + verdict.replace(" ", "-")
         assert f'.{css_class}::before {{ content: "\\{ord(v.SYMBOLS[verdict]):04x}"; }}' in render_html.CSS
+
+
+def test_the_swap_figure_draws_the_published_figures_that_c2_cites():
+    import types
+
+    from report import figures_swap
+    context = types.SimpleNamespace(experiment=types.SimpleNamespace(folder=REPO / "experiments" / "swap"))
+    bands = {name: (low, high) for name, low, high in figures_swap._device_bands(context)}
+    cited = {e["subject"]["published"]["label"].split(",")[0]: tuple(e["subject"]["published"]["value_range"])
+             for e in headline_rows("C2")}
+    assert cited and all(bands[name] == value_range for name, value_range in cited.items())
