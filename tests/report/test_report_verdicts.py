@@ -308,3 +308,18 @@ def test_the_swap_figure_draws_the_published_figures_that_c2_cites():
     cited = {e["subject"]["published"]["label"].split(",")[0]: tuple(e["subject"]["published"]["value_range"])
              for e in headline_rows("C2")}
     assert cited and all(bands[name] == value_range for name, value_range in cited.items())
+
+
+def test_published_rows_sit_in_the_claims_table_and_not_in_the_machines_comparison():
+    published = [e for e in REAL_ENTRIES if published_only(e)]
+    measured = dict(claim_entry("C7", expected_range=(0.0, 10.0)), experiment="lists")
+    records = records_for(measured, 0.5, machine_id="lab-a") + records_for(measured, 0.5, machine_id="lab-b")
+    data = sections.ReportData(experiments=[], records=records, ignored=[], entries=published + [measured],
+                               article_claims=ARTICLE, warn=print)
+    document = sections.build_document(data)
+    machines = next(block for block in document.blocks if isinstance(block, b.Table)
+                    and block.header[:3] == ["Claim", "Experiment", "Compared"])
+    assert published and not any("published" in str(row) for row in machines.rows)
+    claims_rows = next(block for block in document.blocks if isinstance(block, b.Table) and block.css_class == "claims")
+    c2 = claims_rows.rows[claims_rows.row_ids.index("claim-C2")]
+    assert "published figures" in c2[1] and c2[-1] == v.CONFIRMED
