@@ -216,6 +216,16 @@ def test_every_expected_range_fails_outside_it(entry):
     assert not ok and ratio is not None, message
 
 
+def test_an_expected_range_never_decides_a_verdict_about_the_article():
+    # A regression band ("measured 0.09 at 2M values") describes a run, not the article: moving it, or
+    # dropping it, leaves every verdict where the article's range puts it.
+    for entry in EXPECTED_ENTRIES:
+        records = records_for(entry, confirming_ratio(entry))
+        moved = dict(entry, expected_range=[1e4, 1e5], band="regression")
+        bare = {key: value for key, value in entry.items() if key not in ("expected_range", "band")}
+        assert cl.verdict(moved, records) == cl.verdict(bare, records) == v.CONFIRMED, entry_id(entry)
+
+
 # --- The claims table follows from headline rows only ---------------------------------------------
 
 def records_for_every_entry(headline_as_article_says):
