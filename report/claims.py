@@ -23,14 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from report import records as rec
-from report.units import format_range, format_ratio, format_size
-
 from report import verdicts as v
+from report.units import format_range, format_ratio, format_size
+# The categories are re-exported: the report and the tests name them as claims.CONFIRMED and so on.
 from report.verdicts import CONFIRMED, NO_EFFECT, NOT_MEASURED, NUANCED, VERDICTS, WEAKER, WRONG  # noqa: F401
 
 DIRECTIONS = ("lower", "higher", "none")
 BANDS = ("theory", "regression")
 KINDS = ("ratio", "outcome", "published")
+PUBLISHED = "published"  # the machine_id of a measurement made of published figures only
 
 
 @dataclass
@@ -61,9 +62,6 @@ class Measurement:
             return (f"{format_ratio(self.ratio)} at {size}{where} (with the published range: "
                     f"{format_ratio(low)}–{format_ratio(high)})")
         return f"{format_ratio(self.ratio)} at {size}{where}"
-
-
-PUBLISHED = "published"  # the machine_id of a measurement made of published figures only
 
 
 @dataclass
