@@ -11,14 +11,15 @@ from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
 from report import beyond, comparison, reproduce, status
+from report.verdicts import HEADLINE_RULE, SYMBOLS, legend_items
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
 from report.units import LANG_NAMES, plural, format_bytes, format_range, format_ratio, format_size, format_stat
 
 TITLE = "oomlab: what to do when Python runs out of memory, measured"
-VERDICT_MEANINGS = cl.v.legend_items()  # the legend, defined once with the code that follows it
-VERDICT_SYMBOLS = cl.v.SYMBOLS
+VERDICT_MEANINGS = legend_items()  # the legend, defined once with the code that follows it
+VERDICT_SYMBOLS = SYMBOLS
 ENV_FIELDS = [
     ("hostname", "host"), ("kernel", "kernel"), ("cpu_model", "CPU"), ("cpu_count", "CPUs"),
     ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"), ("compiler", "compiler"),
@@ -213,7 +214,7 @@ def _claims_table(document, rows, by_name, several_machines):
             "largest size both ran on the same machine: ratio = median(subject) / median(reference). "
             "Ratios below 1× mean the subject uses less (memory, or time). The article's words give the range a "
             "ratio must fall in; each experiment's section shows every comparison with its theory. "
-            + cl.v.HEADLINE_RULE),
+            + HEADLINE_RULE),
         b.Items(VERDICT_MEANINGS),
     )
     table_rows, row_ids = [], []
