@@ -47,6 +47,7 @@ class ReportData:
     run_status: list = field(default_factory=list)  # lines from `make report`: how `oomlab run` and `bench` ended
     head: str = ""                                  # the commit the report was made at
     measured: list = field(default_factory=list)    # `oomlab measure` records (report/measured.py)
+    tool_comparisons: dict = field(default_factory=dict)  # machine → tools/compare_peak_tools.py's result
     figures_dir: Path = None                        # where the measured commands' figures go
 
 
@@ -84,8 +85,8 @@ def build_document(data):
             beyond.section_opening(document, by_name)
             beyond_started = True
         _experiment_section(document, data, experiment, verdicts, several_machines)
-    if data.measured and data.figures_dir:
-        measured.section(document, data.measured, data.figures_dir)
+    if (data.measured or data.tool_comparisons) and data.figures_dir:
+        measured.section(document, data.measured, data.figures_dir, tool_comparisons=data.tool_comparisons)
     _environment(document, data)
     status.failures_section(document, data, by_name)
     at = f" at commit `{data.head[:12]}`" if data.head else ""
