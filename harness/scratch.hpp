@@ -1,9 +1,12 @@
 // A scratch folder of its own for each measurement, on the local disk, handed to the child as
 // TMPDIR: files a variant spills (intermediate files, Dask's worker folders) live there and are
-// removed with it when the child is gone, even after an OOM kill or a time cap. Named
-// oomlab-scratch-<pid>-<n>, so `oomlab cleanup` can remove one that a killed oomlab left.
+// removed with it when the child is gone, even after an OOM kill or a time cap. Made as root in a
+// folder every user can write to, so it is made the way mkdtemp makes one: an unpredictable name,
+// created in one step (never an existing folder or a symlink someone planted), 0700. It gets an
+// ownership record (ownership.hpp), by which `oomlab cleanup` removes one that a killed oomlab left.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -15,9 +18,9 @@ inline constexpr const char* kScratchPrefix = "oomlab-scratch-";
 
 class ScratchDirectory {
  public:
-  // Creates kScratchRoot/oomlab-scratch-<pid>-<n>. Throws std::filesystem::filesystem_error.
+  // Creates kScratchRoot/oomlab-scratch-XXXXXX (mkdtemp) and records it. Throws std::runtime_error.
   ScratchDirectory();
-  // Removes it and everything in it.
+  // Removes it and everything in it, if it is still the folder it made (same inode, not a symlink).
   ~ScratchDirectory();
   ScratchDirectory(const ScratchDirectory&) = delete;
   ScratchDirectory& operator=(const ScratchDirectory&) = delete;
@@ -28,6 +31,13 @@ class ScratchDirectory {
 
  private:
   std::filesystem::path path_;
+  std::filesystem::path record_;
+  std::uint64_t device_ = 0, inode_ = 0;  // the folder mkdtemp made, to tell it from a replacement
 };
+
+// Removes a scratch folder if it is a real folder (not a symlink) with the given identity and owner;
+// false (and nothing removed) otherwise.
+bool remove_scratch_folder(const std::filesystem::path& folder, std::uint64_t device, std::uint64_t inode,
+                           std::uint32_t owner_uid, std::string& why);
 
 }  // namespace oomlab

@@ -303,11 +303,11 @@ int run_suite(const RunOptions& options) {
     ++failures;
   }
 
-  // A swap run starts by removing what a killed earlier run may have left (never a live run's).
-  const bool uses_swap = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return !m.profile.empty(); });
-  if (uses_swap) {
-    for (const std::string& removed : cleanup_leftovers().removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
-  }
+  // Every run starts by removing what a killed earlier run left, as its ownership records prove
+  // (never a live run's). Cheap when nothing was left: one folder of records is read.
+  const CleanupReport leftovers = cleanup_leftovers();
+  for (const std::string& removed : leftovers.removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
+  for (const std::string& failed : leftovers.failed) std::cerr << "oomlab: could not remove leftover " << failed << "\n";
   std::unique_ptr<SwapProfile> active_profile;  // its device lives until the plan moves on
   std::string profile_skip_reason;
 
