@@ -16,6 +16,7 @@
 #include "child_process.hpp"
 #include "environment.hpp"
 #include "interrupt.hpp"
+#include "orphans.hpp"
 #include "outcome.hpp"
 #include "proc_memory.hpp"
 #include "records.hpp"
@@ -204,6 +205,7 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   interrupted = child.interrupted;
   if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
   cgroup.reset();  // removed now: leftover workers are killed with it
+  end_orphaned_workers();  // and without a cgroup, those that left the child's process group
   const nlohmann::json& report = child.report;
   const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
   nlohmann::json record = build_record(m, scale, child, report, outcome, env);
@@ -287,6 +289,7 @@ int run_suite(const RunOptions& options) {
   }
 
   install_interrupt_handlers();
+  become_subreaper();  // a measurement's orphaned workers come back to oomlab, to be ended with it
   const CgroupSupport cgroups = probe_cgroups();
   const nlohmann::json env = environment_block(options.source_dir);
   const std::string machine = env.at("machine_id");
