@@ -38,8 +38,11 @@ void require_trusted_folder(const fs::path& dir) {
   if (::lstat(dir.c_str(), &status) != 0) throw std::runtime_error("cannot stat " + dir.string() + ": " + std::strerror(errno));
   if (!S_ISDIR(status.st_mode)) throw std::runtime_error(dir.string() + " is not a folder (a symlink?): ownership records are not kept there");
   if (status.st_uid != ::geteuid() || (status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    throw std::runtime_error(dir.string() + " is writable by another user than uid " + std::to_string(::geteuid()) +
-                             ": its ownership records could be forged");
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(status.st_mode & 07777));
+    throw std::runtime_error(dir.string() + " (owner uid " + std::to_string(status.st_uid) + ", mode " + mode +
+                             ") is not writable by uid " + std::to_string(::geteuid()) +
+                             " alone: records in it could be forged, so none is trusted");
   }
 }
 
@@ -174,6 +177,7 @@ void drop_ownership(const fs::path& record_file) {
 
 std::vector<OwnershipRecord> read_ownership_records(const fs::path& dir, std::vector<std::string>* distrusted) {
   std::vector<OwnershipRecord> records;
+  if (dir == kOwnershipDir && ::geteuid() != 0) return records;  // root's records; a user made none
   try {
     require_trusted_folder(dir);
   } catch (const std::exception& error) {
