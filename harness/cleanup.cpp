@@ -107,9 +107,10 @@ Outcome clean_zram_device(const OwnershipRecord& record) {
 Outcome clean_swap_file(const OwnershipRecord& record) {
   const auto identity = file_identity(record.path);
   if (!identity) return {Verdict::gone, ""};
-  if (!S_ISREG(identity->mode) || identity->device != field_number(record.fields, "device") ||
-      identity->inode != field_number(record.fields, "inode") || identity->uid != 0) {
-    return {Verdict::not_ours, "not the file oomlab made (another inode, type or owner)"};
+  if (!S_ISREG(identity->mode) || identity->uid != 0 ||
+      !identity->matches(field_number(record.fields, "device"), field_number(record.fields, "inode"),
+                         field_number(record.fields, "birth_time_ns"))) {
+    return {Verdict::not_ours, "not the file oomlab made (another inode, birth time, type or owner)"};
   }
   // Made, then killed before mkswap: no signature yet. One with a signature must carry our UUID.
   const std::string uuid = swap_signature_uuid(record.path);
@@ -128,9 +129,13 @@ Outcome clean_swap_file(const OwnershipRecord& record) {
 
 Outcome clean_scratch_folder(const OwnershipRecord& record) {
   if (!file_identity(record.path)) return {Verdict::gone, ""};
+  FileIdentity expected;
+  expected.device = field_number(record.fields, "device");
+  expected.inode = field_number(record.fields, "inode");
+  expected.birth_time_ns = field_number(record.fields, "birth_time_ns");
+  expected.uid = static_cast<std::uint32_t>(field_number(record.fields, "uid"));
   std::string why;
-  if (remove_scratch_folder(record.path, field_number(record.fields, "device"), field_number(record.fields, "inode"),
-                            static_cast<std::uint32_t>(field_number(record.fields, "uid")), why)) {
+  if (remove_scratch_folder(record.path, expected, why)) {
     return {Verdict::removed, ""};
   }
   return {file_identity(record.path) ? Verdict::not_ours : Verdict::gone, why};

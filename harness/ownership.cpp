@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <array>
@@ -137,10 +138,18 @@ OwnerState owner_state(const OwnerProcess& owner) {
 }
 
 std::optional<FileIdentity> file_identity(const fs::path& path) {
-  struct stat status {};
-  if (::lstat(path.c_str(), &status) != 0) return std::nullopt;
-  return FileIdentity{static_cast<std::uint64_t>(status.st_dev), static_cast<std::uint64_t>(status.st_ino),
-                      static_cast<std::uint32_t>(status.st_uid), static_cast<std::uint32_t>(status.st_mode)};
+  struct statx status {};
+  if (::statx(AT_FDCWD, path.c_str(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS | STATX_BTIME, &status) != 0) return std::nullopt;
+  FileIdentity identity;
+  // st_dev's encoding, as stat() reports it and as the loop driver's lo_device holds it.
+  identity.device = static_cast<std::uint64_t>(::makedev(status.stx_dev_major, status.stx_dev_minor));
+  identity.inode = status.stx_ino;
+  identity.uid = status.stx_uid;
+  identity.mode = status.stx_mode;
+  if ((status.stx_mask & STATX_BTIME) != 0) {
+    identity.birth_time_ns = static_cast<std::uint64_t>(status.stx_btime.tv_sec) * 1'000'000'000ull + status.stx_btime.tv_nsec;
+  }
+  return identity;
 }
 
 fs::path record_ownership(nlohmann::json resource, const fs::path& dir) {

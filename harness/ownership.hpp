@@ -52,12 +52,21 @@ enum class OwnerState {
 };
 OwnerState owner_state(const OwnerProcess& owner);
 
-// Inode and device of a file or folder, not following a symlink.
+// Inode and device of a file or folder, not following a symlink, and its birth time where the file
+// system keeps one (ext4, xfs, btrfs): inode numbers are reused as soon as a file is deleted, so a
+// new file at the same path can have the recorded inode; it cannot have the recorded birth time.
 struct FileIdentity {
   std::uint64_t device = 0;
   std::uint64_t inode = 0;
   std::uint32_t uid = 0;
-  std::uint32_t mode = 0;  // st_mode: the file type and permissions
+  std::uint32_t mode = 0;             // st_mode: the file type and permissions
+  std::uint64_t birth_time_ns = 0;    // 0: not kept by this file system
+  // True if `recorded` (device, inode, birth time) may be this file: a birth time counts only where
+  // both know one.
+  bool matches(std::uint64_t recorded_device, std::uint64_t recorded_inode, std::uint64_t recorded_birth_time_ns) const {
+    return device == recorded_device && inode == recorded_inode &&
+           (birth_time_ns == 0 || recorded_birth_time_ns == 0 || birth_time_ns == recorded_birth_time_ns);
+  }
   bool operator==(const FileIdentity& other) const { return device == other.device && inode == other.inode; }
 };
 std::optional<FileIdentity> file_identity(const std::filesystem::path& path);

@@ -21,10 +21,9 @@ ScratchDirectory::ScratchDirectory() {
   const auto identity = file_identity(path_);
   try {
     if (!identity) throw std::runtime_error("cannot stat " + path_.string());
-    device_ = identity->device;
-    inode_ = identity->inode;
+    identity_ = *identity;
     record_ = record_ownership({{"kind", kOwnedScratchFolder}, {"path", path_.string()}, {"device", identity->device},
-                                {"inode", identity->inode}, {"uid", identity->uid}});
+                                {"inode", identity->inode}, {"birth_time_ns", identity->birth_time_ns}, {"uid", identity->uid}});
   } catch (...) {
     ::rmdir(path_.c_str());
     throw;
@@ -33,28 +32,27 @@ ScratchDirectory::ScratchDirectory() {
 
 ScratchDirectory::~ScratchDirectory() {
   std::string why;
-  if (!file_identity(path_) || remove_scratch_folder(path_, device_, inode_, static_cast<std::uint32_t>(::geteuid()), why)) {
+  if (!file_identity(path_) || remove_scratch_folder(path_, identity_, why)) {
     drop_ownership(record_);
   }
 }
 
-bool remove_scratch_folder(const std::filesystem::path& folder, std::uint64_t device, std::uint64_t inode,
-                           std::uint32_t owner_uid, std::string& why) {
-  struct stat status {};
-  if (::lstat(folder.c_str(), &status) != 0) {
+bool remove_scratch_folder(const std::filesystem::path& folder, const FileIdentity& expected, std::string& why) {
+  const auto identity = file_identity(folder);
+  if (!identity) {
     why = std::strerror(errno);
     return false;
   }
-  if (!S_ISDIR(status.st_mode)) {
+  if (!S_ISDIR(identity->mode)) {
     why = "not a folder (a symlink?)";
     return false;
   }
-  if (static_cast<std::uint64_t>(status.st_dev) != device || static_cast<std::uint64_t>(status.st_ino) != inode) {
-    why = "not the folder oomlab made (another inode)";
+  if (!identity->matches(expected.device, expected.inode, expected.birth_time_ns)) {
+    why = "not the folder oomlab made (another inode or birth time)";
     return false;
   }
-  if (status.st_uid != owner_uid) {
-    why = "owned by uid " + std::to_string(status.st_uid) + ", not " + std::to_string(owner_uid);
+  if (identity->uid != expected.uid) {
+    why = "owned by uid " + std::to_string(identity->uid) + ", not " + std::to_string(expected.uid);
     return false;
   }
   // remove_all does not follow symlinks inside: a link in the folder is removed, not its target.

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include "ownership.hpp"
+
 namespace oomlab {
 
 // Local disk, not /tmp: /tmp is RAM (tmpfs) on many machines, and files there would count as memory.
@@ -32,12 +34,11 @@ class ScratchDirectory {
  private:
   std::filesystem::path path_;
   std::filesystem::path record_;
-  std::uint64_t device_ = 0, inode_ = 0;  // the folder mkdtemp made, to tell it from a replacement
+  FileIdentity identity_;  // the folder mkdtemp made, to tell it from a replacement
 };
 
-// Removes a scratch folder if it is a real folder (not a symlink) with the given identity and owner;
-// false (and nothing removed) otherwise.
-bool remove_scratch_folder(const std::filesystem::path& folder, std::uint64_t device, std::uint64_t inode,
-                           std::uint32_t owner_uid, std::string& why);
+// Removes a scratch folder if it is a real folder (not a symlink) that matches `expected` (device,
+// inode, birth time) and is owned by `expected.uid`; false (and nothing removed) otherwise.
+bool remove_scratch_folder(const std::filesystem::path& folder, const FileIdentity& expected, std::string& why);
 
 }  // namespace oomlab

@@ -172,6 +172,7 @@ SwapDevice::SwapDevice(SwapKind kind, std::uint64_t size_bytes, const fs::path& 
       try {
         file_record_ = record_ownership({{"kind", kOwnedSwapFile}, {"path", file_.string()},
                                          {"device", identity ? identity->device : 0}, {"inode", identity ? identity->inode : 0},
+                                         {"birth_time_ns", identity ? identity->birth_time_ns : 0},
                                          {"size_bytes", size_bytes}, {"swap_uuid", uuid_}, {"swap_label", label}});
       } catch (...) {
         ::close(fd);

@@ -158,17 +158,26 @@ TEST(Scratch, OnlyTheRecordedFolderOfTheRecordedOwnerIsRemoved) {
   std::string why;
   // A symlink to the folder, planted where the scratch folder was: never followed.
   fs::create_directory_symlink(dir / "user_folder", dir / "planted");
-  EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "planted", identity->device, identity->inode, identity->uid, why));
+  EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "planted", *identity, why));
   // Another inode than the record's: not the folder oomlab made.
-  EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "user_folder", identity->device, identity->inode + 1, identity->uid, why));
+  oomlab::FileIdentity another_inode = *identity;
+  another_inode.inode += 1;
+  EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "user_folder", another_inode, why));
+  if (identity->birth_time_ns != 0) {  // the same inode, born at another time: made again since
+    oomlab::FileIdentity reborn = *identity;
+    reborn.birth_time_ns += 1;
+    EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "user_folder", reborn, why));
+  }
   if (::geteuid() == 0) {  // a folder that belongs to another user, though the record names it
     ASSERT_EQ(::chown((dir / "user_folder").c_str(), 65534, 65534), 0);
-    EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "user_folder", identity->device, identity->inode, 0, why));
+    oomlab::FileIdentity roots = *identity;
+    roots.uid = 0;
+    EXPECT_FALSE(oomlab::remove_scratch_folder(dir / "user_folder", roots, why));
     EXPECT_NE(why.find("owned by uid 65534"), std::string::npos) << why;
   }
   EXPECT_TRUE(fs::exists(dir / "user_folder" / "thesis.txt"));
   const auto now = oomlab::file_identity(dir / "user_folder");
-  EXPECT_TRUE(oomlab::remove_scratch_folder(dir / "user_folder", now->device, now->inode, now->uid, why)) << why;
+  EXPECT_TRUE(oomlab::remove_scratch_folder(dir / "user_folder", *now, why)) << why;
   EXPECT_FALSE(fs::exists(dir / "user_folder"));
   fs::remove_all(dir);
 }
