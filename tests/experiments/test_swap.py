@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -96,10 +97,10 @@ def settled_state(oomlab):
     return machine_state()
 
 
-def start_swap_run(oomlab_binary, profile, results_dir):
+def start_swap_run(oomlab_binary, profile, results_dir, *more_arguments):
     return subprocess.Popen(
         [str(oomlab_binary), "run", "swap", "--scale", "quick", "--profile", profile, "--lang", "cpp", "--variant",
-         "sequential", "--repeat", "20", "--timeout", "30", "--results", str(results_dir)],
+         "sequential", "--repeat", "20", "--timeout", "30", "--results", str(results_dir), *more_arguments],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -145,10 +146,10 @@ def is_running(pid):
     return stat[stat.rindex(")") + 2] != "Z"  # a zombie has ended; only its parent has not reaped it
 
 
-def kill_a_swap_run(oomlab_binary, tmp_path):
+def kill_a_swap_run(oomlab_binary, tmp_path, *more_arguments):
     """SIGKILL of an oomlab mid swap profile: no chance to clean up. Returns its pid, its
     measurement child's pids and what it left."""
-    process = start_swap_run(oomlab_binary, "ssd", tmp_path)
+    process = start_swap_run(oomlab_binary, "ssd", tmp_path, *more_arguments)
     wait_for_swap_in_use(process)
     children = children_of(process.pid)
     process.kill()
@@ -161,10 +162,17 @@ def kill_a_swap_run(oomlab_binary, tmp_path):
 
 def test_cleanup_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp_path, oomlab):
     before = settled_state(oomlab)
-    _, children, left = kill_a_swap_run(oomlab_binary, tmp_path)
-    assert left["swaps"] != before["swaps"] and left["loops"] != before["loops"]
-    cleaned = oomlab("cleanup")
-    assert "removed swap file" in cleaned.stdout and "removed loop device" in cleaned.stdout
+    # Not in the default /var/tmp: cleanup finds the swap file where the records say it is.
+    swap_dir = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="swap-dir-test-"))
+    try:
+        _, children, left = kill_a_swap_run(oomlab_binary, tmp_path, "--swap-dir", str(swap_dir))
+        assert left["swaps"] != before["swaps"] and left["loops"] != before["loops"]
+        assert list(swap_dir.iterdir())
+        cleaned = oomlab("cleanup")
+        assert f"removed swap file {swap_dir}/oomlab-swap-" in cleaned.stdout and "removed loop device" in cleaned.stdout
+        assert not list(swap_dir.iterdir())
+    finally:
+        shutil.rmtree(swap_dir)
     assert machine_state() == before
     # The measurement child was in the run's cgroup: removing the cgroup ended it.
     assert not [pid for pid in children if is_running(pid)]
