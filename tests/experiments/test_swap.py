@@ -344,6 +344,25 @@ def test_with_swap_the_tree_stays_under_the_limit_and_pages_move(swap_capable, q
     assert record["swap_in_pages"] >= overflow_pages
 
 
+def test_each_swap_device_is_what_its_profile_says(swap_capable, quick_records):
+    # Read back from the kernel: the loop device does direct I/O (else "disk" swap-ins could come
+    # from the page cache), ssd is non-rotational and hdd rotational (the kernel's swap readahead
+    # depends on it), and zswap, which would keep pages in RAM before any device, is recorded.
+    expected_rotational = {"ssd": 0, "hdd": 1, "zram": 0}
+    checked = set()
+    for record in [r for r in quick_records("swap") if r.get("swap_profile") in expected_rotational]:
+        if record["outcome"] == "skipped":
+            continue
+        profile = record["swap_profile"]
+        checked.add(profile)
+        assert record["swap_device_rotational"] == expected_rotational[profile], (profile, record["swap_device"])
+        assert record["zswap_enabled"] in (True, False, None)
+        assert len(record["swap_device_uuid"]) == 36
+        if profile != "zram":
+            assert record["swap_device_direct_io"] is True, record["swap_device"]
+    assert "ssd" in checked  # swap_capable: loop devices and swapon are there
+
+
 def test_the_ram_profile_never_swaps(swap_capable, quick_records):
     # Without a limit nothing of the job goes to swap, so reading it back never waits for a device:
     # no major fault in the measured phase. (Per process: the machine-wide swap counters also move
