@@ -191,7 +191,13 @@ SwapDevice::SwapDevice(SwapKind kind, std::uint64_t size_bytes, const fs::path& 
       // losetup asks for direct I/O; the kernel grants it only if the file's file system and the
       // block sizes allow it, and falls back to buffered I/O without an error. Read what it did.
       if (const auto dio = read_sysfs_number(block / "loop" / "dio")) direct_io_ = *dio == 1;
-      if (rotational) write_sysfs(block / "queue" / "rotational", *rotational ? "1" : "0");
+      if (rotational) {
+        try {
+          write_sysfs(block / "queue" / "rotational", *rotational ? "1" : "0");
+        } catch (const std::exception&) {
+          // Not fatal: the record says what the device is (read back below), not what was asked.
+        }
+      }
       rotational_ = read_sysfs_number(block / "queue" / "rotational");
     } else {
       std::ifstream hot_add("/sys/class/zram-control/hot_add");
