@@ -4,11 +4,21 @@
 // did (direct I/O, rotational). Easy to break: count EINVAL as "still on" and leak the loop device
 // and file, or trust losetup's --direct-io=on without reading it back. Needs root and loop devices.
 #include <gtest/gtest.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/swap.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "cgroup.hpp"
 
 #include "ownership.hpp"
 #include "proc_memory.hpp"
@@ -89,6 +99,77 @@ TEST_F(LoopSwap, AnAlreadyOffDeviceIsTornDownWithItsLoopDeviceFileAndRecords) {
   EXPECT_FALSE(oomlab::loop_backing_identity(device).has_value()) << device << " is still bound";
   EXPECT_FALSE(fs::exists(file));
   EXPECT_TRUE(records_of_this_process().empty());
+}
+
+// Pages of `device` in use, from /proc/swaps (KiB).
+long used_kib(const std::string& device) {
+  std::ifstream swaps("/proc/swaps");
+  std::string line;
+  while (std::getline(swaps, line)) {
+    std::istringstream fields(line);
+    std::string name, type;
+    long size = 0, used = 0;
+    if (fields >> name >> type >> size >> used && name == device) return used;
+  }
+  return 0;
+}
+
+void ignore_signal(int) {}
+
+TEST_F(LoopSwap, SwapoffGoesThroughSignals) {
+  // swapoff reads every swapped page back and gives up with EINTR when a signal is pending: with
+  // signals arriving every 100 µs, only a swapoff that holds them back (or retries) ends with the
+  // device off. Pages get there from a process held to 32 MiB by a cgroup while it writes 80 MiB.
+  const oomlab::CgroupSupport support = oomlab::probe_cgroups();
+  if (!support.usable()) GTEST_SKIP() << "needs a memory cgroup to push pages to swap: " << support.unavailable_reason;
+  oomlab::SwapDevice swap(oomlab::SwapKind::disk_loop, 128 << 20, dir_, /*rotational=*/false);
+  oomlab::CgroupSettings settings;
+  settings.memory_limit_bytes = 32 << 20;
+  settings.swap_limit_bytes = 128 << 20;
+  settings.swappiness = 60;
+  oomlab::RunCgroup cgroup(support, settings);
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    for (const std::string& procs : cgroup.procs_files()) std::ofstream(procs) << ::getpid();
+    constexpr std::size_t kBytes = 80 << 20;
+    char* buffer = static_cast<char*>(std::malloc(kBytes));
+    std::memset(buffer, 1, kBytes);
+    (void)!::write(ready[1], "x", 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char byte;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  ASSERT_GT(used_kib(swap.device()), 16 << 10) << "the child's pages did not reach " << swap.device();
+  // Room to bring them back: the limit goes, or swapoff would fail with ENOMEM instead.
+  if (support.version == "v1") {
+    std::ofstream(cgroup.memory_path() / "memory.memsw.limit_in_bytes") << "-1";
+    std::ofstream(cgroup.memory_path() / "memory.limit_in_bytes") << "-1";
+  } else {
+    std::ofstream(cgroup.memory_path() / "memory.max") << "max";
+  }
+  struct sigaction action {};
+  action.sa_handler = ignore_signal;  // no SA_RESTART: a system call in progress ends with EINTR
+  struct sigaction previous {};
+  ::sigaction(SIGUSR1, &action, &previous);
+  std::atomic<bool> done{false};
+  const pthread_t main_thread = ::pthread_self();
+  std::thread interrupter([&] {
+    while (!done) {
+      ::pthread_kill(main_thread, SIGUSR1);
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+  });
+  const oomlab::SwapoffResult result = oomlab::swapoff_with_retry(swap.device());
+  done = true;
+  interrupter.join();
+  ::sigaction(SIGUSR1, &previous, nullptr);
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  EXPECT_TRUE(result.off) << result.error;
+  EXPECT_FALSE(listed_in_proc_swaps(swap.device()));
 }
 
 TEST_F(LoopSwap, TheHddProfilesDeviceIsRotational) {
