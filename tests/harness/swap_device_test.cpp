@@ -1,8 +1,9 @@
 // Protects the swap device's teardown: it must tell "already off" from "still on" (a device that
-// swapoff answers EINVAL for is off, and its loop device and file must still go), verify with
-// /proc/swaps, and leave no ownership record behind; and set-up must record what the kernel really
-// did (direct I/O, rotational). Easy to break: count EINVAL as "still on" and leak the loop device
-// and file, or trust losetup's --direct-io=on without reading it back. Needs root and loop devices.
+// swapoff answers EINVAL for is off, and its loop device and file must still go), go through
+// signals (EINTR), verify with /proc/swaps, and leave no ownership record behind; and set-up must
+// record what the kernel really did (direct I/O, rotational). Easy to break: count EINVAL as
+// "still on" and leak the loop device and file, let Ctrl-C during swapoff leave a device on, or
+// trust losetup's --direct-io=on without reading it back. Needs root and loop devices.
 #include <gtest/gtest.h>
 #include <pthread.h>
 #include <signal.h>
