@@ -99,8 +99,10 @@ int env_command(bool as_json) {
 }
 
 int cleanup_command() {
-  const oomlab::CleanupReport report = oomlab::cleanup_leftovers();
+  const oomlab::CleanupReport report = oomlab::cleanup_leftovers(/*list_unproven=*/true);
   for (const auto& removed : report.removed) std::cout << "removed " << removed << "\n";
+  for (const auto& left : report.left_alone) std::cout << "left alone (its record no longer matches): " << left << "\n";
+  for (const auto& unproven : report.unproven) std::cout << "not proven oomlab's, left alone: " << unproven << "\n";
   for (const auto& failed : report.failed) std::cerr << "could not remove " << failed << "\n";
   if (report.removed.empty() && report.failed.empty()) std::cout << "nothing of oomlab's to clean up\n";
   return report.failed.empty() ? 0 : 1;
@@ -208,7 +210,7 @@ int main(int argc, char** argv) {
   CLI::App* env = app.add_subcommand("env", "What this machine allows: root, cgroups, swap, zram, io throttling; the build");
   env->add_flag("--json", as_json, "Print JSON");
 
-  CLI::App* cleanup = app.add_subcommand("cleanup", "Remove swap, loop devices and cgroups that oomlab created");
+  CLI::App* cleanup = app.add_subcommand("cleanup", "Remove what a gone oomlab left (swap, loop and zram devices, swap files, cgroups, scratch folders), as its ownership records prove");
 
   // Hidden verbs, run by oomlab itself in its child processes.
   oomlab::MeasurementRequest request;
