@@ -237,6 +237,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   result.timeline = sampler.timeline(limits.timeline_max_points, run_start, run_end);
   result.tree_peaks = sampler.tree_peaks(run_start, run_end);
   result.cgroup_sampled_peak = sampler.cgroup_sampled_peak();
+  result.zram_peak = sampler.zram_peak();
   result.sample_count = sampler.sample_count();
   return result;
 }

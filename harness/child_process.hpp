@@ -61,6 +61,7 @@ struct ChildResult {
   nlohmann::json timeline;        // see RssSampler::timeline
   nlohmann::json tree_peaks;      // see RssSampler::tree_peaks (empty for one process)
   std::optional<CgroupSampledPeak> cgroup_sampled_peak;  // with limits.sampler.cgroup_memory
+  std::optional<ZramSample> zram_peak;                   // with limits.sampler.zram_mm_stat
   std::size_t sample_count = 0;
 };
 

@@ -112,13 +112,25 @@ RssSampler::RssSampler(pid_t root, std::chrono::steady_clock::time_point child_s
                              O_RDONLY | O_CLOEXEC);
     swap_includes_memory_ = v1;
   }
+  if (options_.zram_mm_stat) zram_mm_stat_fd_ = ::open(options_.zram_mm_stat->c_str(), O_RDONLY | O_CLOEXEC);
 }
 
 RssSampler::~RssSampler() {
   for (const auto& [pid, fd] : statm_fds_) ::close(fd);
-  for (const int fd : {cgroup_usage_fd_, cgroup_swap_fd_}) {
+  for (const int fd : {cgroup_usage_fd_, cgroup_swap_fd_, zram_mm_stat_fd_}) {
     if (fd >= 0) ::close(fd);
   }
+}
+
+void RssSampler::sample_zram() {
+  // mm_stat: orig_data_size compr_data_size mem_used_total mem_limit mem_used_max same_pages ...
+  char buffer[256];
+  const ssize_t length = ::pread(zram_mm_stat_fd_, buffer, sizeof(buffer) - 1, 0);
+  if (length <= 0) return;
+  buffer[length] = '\0';
+  unsigned long long orig = 0, compressed = 0, used = 0, limit = 0, used_max = 0, same = 0;
+  if (std::sscanf(buffer, "%llu %llu %llu %llu %llu %llu", &orig, &compressed, &used, &limit, &used_max, &same) != 6) return;
+  if (!zram_peak_ || used > zram_peak_->mem_used_total_bytes) zram_peak_ = ZramSample{orig, compressed, used, same};
 }
 
 void RssSampler::sample_cgroup(double t_seconds) {
@@ -177,6 +189,7 @@ void RssSampler::sample() {
   rss_bytes_.push_back(rss_sum_bytes);
   process_counts_.push_back(alive);
   if (cgroup_usage_fd_ >= 0) sample_cgroup(t_seconds);
+  if (zram_mm_stat_fd_ >= 0) sample_zram();
   if (options_.whole_tree && now >= next_pss_at_) sample_pss(now);
 }
 

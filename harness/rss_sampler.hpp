@@ -33,6 +33,17 @@ struct SamplerOptions {
   // time. 400 (0.25%) for experiments, whose variants ask for a full sample at their plateaus
   // (sample_everything); a measured command cannot ask, so `oomlab measure` samples PSS more often.
   double pss_cost_ratio = 400.0;
+  // A zram swap device's /sys/block/zramN/mm_stat, sampled each tick: what the compressed pages
+  // really cost in RAM while the run swaps to it (the pool is not charged to the run's cgroup).
+  std::optional<std::filesystem::path> zram_mm_stat;
+};
+
+// A zram device's pool at its largest sample (mm_stat's first columns, in bytes; same_pages in pages).
+struct ZramSample {
+  std::uint64_t orig_data_bytes = 0;      // what was swapped to it, uncompressed
+  std::uint64_t compr_data_bytes = 0;     // the same, compressed
+  std::uint64_t mem_used_total_bytes = 0; // the RAM the pool takes, allocator overhead included
+  std::uint64_t same_pages = 0;           // pages stored as one repeated word, not compressed
 };
 
 // The cgroup's charge at its highest sample, split as memory.stat split it then.
@@ -82,9 +93,13 @@ class RssSampler {
   // With options.cgroup_memory: the highest sampled charge and its split (nothing if never sampled).
   std::optional<CgroupSampledPeak> cgroup_sampled_peak() const { return cgroup_peak_; }
 
+  // With options.zram_mm_stat: the pool at its largest (by mem_used_total), or nothing.
+  std::optional<ZramSample> zram_peak() const { return zram_peak_; }
+
  private:
   void refresh_members();
   void sample_cgroup(double t_seconds);
+  void sample_zram();
   void sample_pss(std::chrono::steady_clock::time_point now);
 
   pid_t root_;
@@ -110,6 +125,8 @@ class RssSampler {
   std::vector<std::uint64_t> cgroup_bytes_;
   std::vector<std::uint64_t> cgroup_swap_bytes_;
   std::optional<CgroupSampledPeak> cgroup_peak_;
+  int zram_mm_stat_fd_ = -1;
+  std::optional<ZramSample> zram_peak_;
 };
 
 }  // namespace oomlab

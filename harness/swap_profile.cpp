@@ -49,6 +49,11 @@ CgroupSettings SwapProfile::cgroup_settings() const {
   return settings;
 }
 
+std::optional<std::filesystem::path> SwapProfile::zram_mm_stat_file() const {
+  if (name_ != "zram" || !device_) return std::nullopt;
+  return std::filesystem::path("/sys/block") / std::filesystem::path(device_->device()).filename() / "mm_stat";
+}
+
 nlohmann::json SwapProfile::description() const {
   nlohmann::json description = {{"swap_profile", name_}};
   if (name_ != "ram") description["mem_limit_bytes"] = mem_limit_bytes_;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ class SwapProfile {
   const std::string& name() const { return name_; }
   // The cgroup of each measurement: limit, swap allowance, swappiness, read throttle.
   CgroupSettings cgroup_settings() const;
+  // A zram profile's /sys/block/zramN/mm_stat (the sampler follows the pool's real size); nothing otherwise.
+  std::optional<std::filesystem::path> zram_mm_stat_file() const;
   // For records: {"swap_profile", "mem_limit_bytes", "swap_device", "read_throttle"}, and with a
   // device what the kernel really set up: "swap_device_uuid", "swap_device_direct_io" (loop),
   // "swap_device_rotational", "zswap_enabled" (null where there is no such file).
