@@ -12,9 +12,11 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <optional>
 
 extern char** environ;
 
+#include "cgroup.hpp"
 #include "interrupt.hpp"
 #include "measured_run.hpp"
 #include "proc_memory.hpp"
@@ -27,6 +29,8 @@ namespace {
 constexpr int kReportFd = 3;
 constexpr int kTreeSampleRequestFd = 4;
 constexpr int kTreeSampleAckFd = 5;
+// How long a child may take to exit once its report has arrived, before the parent ends it.
+constexpr std::chrono::seconds kExitGrace{2};
 
 double cpu_seconds_of_self() {
   rusage usage{};
@@ -47,7 +51,7 @@ struct ExecPlan {
 [[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
+  restore_signals_in_child();
   // Move every source above the targets first, so no dup2 overwrites a source not yet moved.
   constexpr int kAboveTargets = 100;
   ::dup2(::fcntl(pipe_fd, F_DUPFD_CLOEXEC, kAboveTargets), target_fd);
@@ -78,8 +82,16 @@ struct ExecPlan {
 
 ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits& limits) {
   ExecPlan plan{arguments, limits.cgroup_procs_files, {}, {}};
-  for (char** entry = environ; *entry != nullptr; ++entry) plan.environment.emplace_back(*entry);
-  for (const std::string& entry : limits.extra_environment) plan.environment.push_back(entry);
+  std::vector<std::string> inherited;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const std::string name = text.substr(0, text.find('='));
+    // Only the harness sets these, and only for the run they describe: a caller's stale one would
+    // make a child reset a foreign cgroup's peak or write to someone else's file descriptors.
+    if (name == kCgroupEnvironmentVariable || name == kTreeSampleFdsVariable) continue;
+    inherited.push_back(text);
+  }
+  plan.environment = merged_environment(inherited, limits.extra_environment);
   return plan;
 }
 
@@ -99,6 +111,26 @@ void drain(int fd, std::string& into) {
 
 }  // namespace
 
+std::vector<std::string> merged_environment(const std::vector<std::string>& inherited,
+                                            const std::vector<std::string>& harness_entries) {
+  const auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> merged;
+  for (const std::string& entry : inherited) {
+    const std::string name = name_of(entry);
+    const bool overridden = std::any_of(harness_entries.begin(), harness_entries.end(),
+                                        [&](const std::string& ours) { return name_of(ours) == name; });
+    if (!overridden) merged.push_back(entry);
+  }
+  for (const std::string& entry : harness_entries) {
+    const std::string name = name_of(entry);
+    merged.erase(std::remove_if(merged.begin(), merged.end(),
+                                [&](const std::string& earlier) { return name_of(earlier) == name; }),
+                 merged.end());  // the last one wins
+    merged.push_back(entry);
+  }
+  return merged;
+}
+
 ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits) {
   ChildResult result;
   int pipe_fds[2];
@@ -111,8 +143,9 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   int request_fds[2] = {-1, -1}, ack_fds[2] = {-1, -1};
   if (limits.tree_sample_requests && ::pipe2(request_fds, O_CLOEXEC) == 0 && ::pipe2(ack_fds, O_CLOEXEC) == 0) {
     plan.extra_fds = {{request_fds[1], kTreeSampleRequestFd}, {ack_fds[0], kTreeSampleAckFd}};
-    plan.environment.push_back(std::string(kTreeSampleFdsVariable) + "=" + std::to_string(kTreeSampleRequestFd) + "," +
-                               std::to_string(kTreeSampleAckFd));
+    plan.environment = merged_environment(plan.environment, {std::string(kTreeSampleFdsVariable) + "=" +
+                                                             std::to_string(kTreeSampleRequestFd) + "," +
+                                                             std::to_string(kTreeSampleAckFd)});
   }
   const auto oom_kills_before = read_vmstat_counter("oom_kill");
   const auto started_at = std::chrono::steady_clock::now();
@@ -135,6 +168,8 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   if (ack_fds[0] >= 0) ::close(ack_fds[0]);
   ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+  set_stoppable_child_group(pid);  // Ctrl-Z stops it with the parent
+  const double stopped_seconds_before = stopped_seconds_total();
 
   std::string report_text;  // everything the child writes to its report pipe (see report_channel.hpp)
   RssSampler sampler(pid, started_at, limits.sampler);
@@ -147,6 +182,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   int status = 0;
   bool kill_sent = false;
   bool report_closed = false;
+  std::optional<std::chrono::steady_clock::time_point> report_arrived_at;
   // Samples follow a fixed schedule (start + k * interval), so a late wake-up does not stretch
   // every later interval.
   auto next_sample = std::chrono::steady_clock::now();
@@ -164,7 +200,12 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
                          {request_fds[0], POLLIN, 0},
                          {pid_fd, POLLIN, 0}};
     ::ppoll(watched, 3, &wait, nullptr);
-    if (watched[0].revents & POLLIN) drain(pipe_fds[0], report_text);
+    if (watched[0].revents & POLLIN) {
+      drain(pipe_fds[0], report_text);
+      if (!report_arrived_at && read_messages(report_text).report.is_object()) {
+        report_arrived_at = std::chrono::steady_clock::now();
+      }
+    }
     if (watched[0].revents & (POLLHUP | POLLERR)) report_closed = true;
     if (watched[1].revents & POLLIN) {
       char requests[64];
@@ -188,12 +229,23 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
       ::kill(-pid, SIGKILL);
       kill_sent = true;
     }
-    if (!kill_sent && std::chrono::steady_clock::now() > deadline) {
+    // Time spent stopped by Ctrl-Z is not running time: the deadline moves by it.
+    const auto stopped = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(stopped_seconds_total() - stopped_seconds_before));
+    if (!kill_sent && report_arrived_at && std::chrono::steady_clock::now() > *report_arrived_at + stopped + kExitGrace) {
+      // The result is in; what keeps the child alive (a non-daemon thread, an atexit hook) is not the
+      // variant's work, and must not turn an ok into a timeout.
+      result.killed_after_report = true;
+      ::kill(-pid, SIGKILL);
+      kill_sent = true;
+    }
+    if (!kill_sent && std::chrono::steady_clock::now() > deadline + stopped) {
       result.timed_out = true;
       ::kill(-pid, SIGKILL);
       kill_sent = true;
     }
   }
+  set_stoppable_child_group(0);
   if (pid_fd >= 0) ::close(pid_fd);
   for (const int fd : {request_fds[0], ack_fds[1]}) {
     if (fd >= 0) ::close(fd);

@@ -40,6 +40,7 @@ struct ChildResult {
   int term_signal = 0;
   bool timed_out = false;         // the parent killed it at the time cap
   bool interrupted = false;       // the parent killed it because the user interrupted oomlab
+  bool killed_after_report = false; // its report arrived, but it did not exit within the grace period
   bool oom_kill_seen = false;     // the kernel's oom_kill counter rose while it ran
   rusage usage{};                 // from wait4: the child's own times, faults and ru_maxrss
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
@@ -50,6 +51,12 @@ struct ChildResult {
   nlohmann::json tree_peaks;      // see RssSampler::tree_peaks (empty for one process)
   std::size_t sample_count = 0;
 };
+
+// The child's environment: `inherited` with each variable that `harness_entries` ("NAME=value") sets
+// taken out, then the harness's entries, each name once (the last wins). glibc's getenv and CPython
+// read the first entry of a name, so an inherited one left in front would win over the harness's.
+std::vector<std::string> merged_environment(const std::vector<std::string>& inherited,
+                                            const std::vector<std::string>& harness_entries);
 
 // Runs `/proc/self/exe arguments...` with the report pipe as fd 3 and waits for it, sampling its RSS.
 // `run_start/run_end` markers in the timeline come from the report (monotonic seconds), if present.

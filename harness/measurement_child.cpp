@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "embedded_python.hpp"
@@ -25,12 +26,15 @@ void run_cpp_variant(const MeasurementRequest& request, MeasuredRun& run) {
   run.stop();
 }
 
-void run_python_variant(const MeasurementRequest& request, MeasuredRun& run, nlohmann::json& report) {
-  EmbeddedPython python;
-  python.load_experiment(request.experiment_dir);
-  report["interpreter"] = python.describe_interpreter();
+// `python` outlives the report: the interpreter shuts down (joins non-daemon threads, runs atexit
+// hooks) only after the result is sent, so a hang or crash there cannot change the outcome.
+void run_python_variant(const MeasurementRequest& request, MeasuredRun& run, nlohmann::json& report,
+                        std::unique_ptr<EmbeddedPython>& python) {
+  python = std::make_unique<EmbeddedPython>();
+  python->load_experiment(request.experiment_dir);
+  report["interpreter"] = python->describe_interpreter();
   run.start();
-  python.call_variant(request.variant, run);
+  python->call_variant(request.variant, run);
   run.stop();
 }
 
@@ -41,11 +45,12 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   MeasuredRun run(request.size, report_fd);
   nlohmann::json report;
+  std::unique_ptr<EmbeddedPython> python;  // declared after `run`, so it is finalized first
   try {
     if (request.lang == "cpp") {
       run_cpp_variant(request, run);
     } else {
-      run_python_variant(request, run, report);
+      run_python_variant(request, run, report, python);
     }
     report.update(run.result());
     report["outcome"] = "ok";
@@ -59,6 +64,7 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   }
   const bool sent = send_message(report_fd, report);
   ::close(report_fd);
+  python.reset();  // Py_Finalize, after the report (the parent allows it a grace period)
   return sent ? 0 : 3;
 }
 
