@@ -1,5 +1,6 @@
 // The oomlab command line: list, run, env, cleanup (and the hidden verbs a measurement child runs).
 // Bad usage exits with 2 and names the valid choices; see suite_runner.hpp for 0 and 1.
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -211,6 +212,11 @@ int main(int argc, char** argv) {
     const int cli_exit = app.exit(error);
     return cli_exit == 0 ? 0 : 2;  // --help is success; every parse error is bad usage
   }
+
+  // A reader that goes away (`oomlab list | head -n1`, `oomlab cleanup | head`) must not kill the
+  // parent halfway: writes fail with EPIPE instead. `run` also ends its measurements on it (see
+  // interrupt.hpp). The measurement children get the default back before exec.
+  if (!*child && !*describe) ::signal(SIGPIPE, SIG_IGN);
 
   try {
     if (*list) return list_command(experiments_dir, as_json);

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -556,4 +558,21 @@ TEST(CliSwapLock, ASecondSwapRunNamesTheHolderAndExitsWith2) {
   EXPECT_TRUE(contains(result.err, "pid " + std::to_string(::getpid()) + " (the swap lock test)")) << result.err;
   EXPECT_FALSE(std::filesystem::exists(results_dir / "m" / "swap.jsonl"));
   std::filesystem::remove_all(results_dir);
+}
+
+// Under 1 MiB free for records is found before measuring: a 512 KiB tmpfs as the results folder.
+TEST(CliBadInput, AResultsFolderWithUnder1MiBFreeIsFoundBeforeMeasuring) {
+  const auto mount_point = fresh_results_dir("small-disk");
+  std::filesystem::create_directories(mount_point);
+  if (::mount("oomlab-test", mount_point.c_str(), "tmpfs", 0, "size=512k") != 0) {
+    std::filesystem::remove_all(mount_point);
+    GTEST_SKIP() << "cannot mount a small tmpfs here (needs root): " << std::strerror(errno);
+  }
+  const auto result = run_command(kFixtureCli + " run lifecycle --lang cpp --results " + mount_point.string());
+  ::umount(mount_point.c_str());
+  std::filesystem::remove_all(mount_point);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(contains(result.err, "at least 1 MiB needed")) << result.err;
+  EXPECT_TRUE(contains(result.err, mount_point.string())) << result.err;
+  EXPECT_FALSE(contains(result.err, "[1/")) << "a measurement started: " << result.err;
 }
