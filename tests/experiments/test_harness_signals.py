@@ -2,15 +2,18 @@
 # after one line. Unhandled, SIGPIPE killed oomlab between swapon and swapoff and left swap on, a
 # loop device attached and the swap file on disk. Now a closed stdout or stderr ends the run like
 # Ctrl-C does: exit 141 (128 + SIGPIPE, as a shell expects), records whole, the measurement's
-# processes and scratch folder gone, and every swap device switched off and removed.
+# processes and scratch folder gone, and every swap device switched off and removed. The other
+# ways a user stops a swap run (SIGHUP at logout, Ctrl-C twice, Ctrl-C while the device is being
+# set up) end with the same state check.
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from test_swap import machine_state, swap_capable  # noqa: F401 (a fixture, used by name)
+from test_swap import machine_state, start_swap_run, swap_capable, wait_for_swap_in_use  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_CLI = REPO / "build" / "tests" / "harness" / "oomlab_fixture"
@@ -69,4 +72,27 @@ def test_a_closed_stdout_during_a_swap_profile_switches_swap_off(swap_capable, o
         pytest.skip(f"the ssd profile could not be set up here: {records[0]['reason']}")
     assert process.returncode == EXIT_AFTER_SIGPIPE, stderr
     assert "setting up swap profile ssd" in stderr
+    assert machine_state() == before
+
+
+@pytest.mark.parametrize("signals", [(signal.SIGHUP,), (signal.SIGINT, signal.SIGINT)], ids=["sighup", "double-ctrl-c"])
+def test_hangup_or_a_second_ctrl_c_mid_run_still_restores_the_machine(swap_capable, oomlab_binary, tmp_path, signals):  # noqa: F811
+    before = machine_state()
+    process = start_swap_run(oomlab_binary, "ssd", tmp_path)
+    wait_for_swap_in_use(process)
+    for number in signals:
+        process.send_signal(number)
+        time.sleep(0.05)  # the second Ctrl-C lands while the first one's teardown runs
+    assert process.wait(timeout=120) == 128 + signals[-1]
+    assert machine_state() == before
+
+
+def test_ctrl_c_while_the_swap_device_is_set_up_restores_the_machine(swap_capable, oomlab_binary, tmp_path):  # noqa: F811
+    before = machine_state()
+    process = start_swap_run(oomlab_binary, "ssd", tmp_path)
+    for line in process.stderr:
+        if "setting up swap profile ssd" in line:
+            process.send_signal(signal.SIGINT)
+            break
+    assert process.wait(timeout=120) == 128 + signal.SIGINT
     assert machine_state() == before
