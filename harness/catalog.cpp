@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <cstdint>
 #include <fstream>
 #include <set>
@@ -143,6 +144,15 @@ Experiment read_experiment(const std::filesystem::path& dir) {
 
 }  // namespace
 
+double describe_timeout_seconds() {
+  if (const char* text = std::getenv("OOMLAB_DESCRIBE_TIMEOUT_SECONDS"); text && *text) {
+    char* end = nullptr;
+    const double seconds = std::strtod(text, &end);
+    if (end != text && *end == '\0' && seconds > 0 && seconds <= kDescribeTimeoutSeconds) return seconds;
+  }
+  return kDescribeTimeoutSeconds;
+}
+
 bool Experiment::has_variant(const std::string& lang, const std::string& variant) const {
   const auto& known = variants(lang);
   return std::any_of(known.begin(), known.end(), [&](const VariantInfo& info) { return info.name == variant; });
@@ -180,9 +190,15 @@ void list_python_variants(Experiment& experiment) {
   if (experiment.python_listed || !experiment.has_python || !experiment.metadata_error.empty()) return;
   experiment.python_listed = true;
   int exit_code = 0;
-  const std::string output =
-      capture_child_stdout({"__describe", "--experiment-dir", experiment.dir.string()}, exit_code);
+  const std::string output = capture_child_answer({"__describe", "--experiment-dir", experiment.dir.string()}, exit_code,
+                                                   describe_timeout_seconds());
   const auto description = nlohmann::json::parse(output, nullptr, false);
+  if (exit_code == kChildTimedOut) {
+    experiment.python_error = "importing experiment.py did not finish within " +
+                              std::to_string(static_cast<int>(describe_timeout_seconds())) +
+                              " s (the child that lists Python variants was killed)";
+    return;
+  }
   if (exit_code != 0 || !description.is_object()) {
     experiment.python_error = "the child that lists Python variants failed (exit " + std::to_string(exit_code) + ")";
     return;

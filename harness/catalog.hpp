@@ -70,6 +70,12 @@ struct Experiment {
 // experiment.json does not stop the others: that experiment comes back with `metadata_error` set.
 std::vector<Experiment> discover_experiments(const std::filesystem::path& experiments_dir);
 
+// How long listing an experiment's Python variants may take (importing experiment.py included):
+// kDescribeTimeoutSeconds, or less if OOMLAB_DESCRIBE_TIMEOUT_SECONDS says so (the tests' way to see
+// a hanging import end without waiting two minutes).
+inline constexpr double kDescribeTimeoutSeconds = 120.0;
+double describe_timeout_seconds();
+
 // Fills in `experiment.py_variants` (or `python_error`) by running `oomlab __describe` in a child.
 void list_python_variants(Experiment& experiment);
 

@@ -59,6 +59,10 @@ struct ExecPlan {
   const std::size_t extra = std::min<std::size_t>(plan.extra_fds.size(), 4);
   for (std::size_t i = 0; i < extra; ++i) moved[i] = ::fcntl(plan.extra_fds[i].first, F_DUPFD_CLOEXEC, kAboveTargets);
   for (std::size_t i = 0; i < extra; ++i) ::dup2(moved[i], plan.extra_fds[i].second);
+  // A variant's or an experiment module's print() must not end up in oomlab's stdout (one JSON
+  // record per line with --json): the child's stdout is the parent's stderr. Answers and reports
+  // travel on their own pipe.
+  ::dup2(STDERR_FILENO, STDOUT_FILENO);
   for (const std::string& procs_file : plan.cgroup_procs_files) {
     // "0" moves the writing process itself.
     const int fd = ::open(procs_file.c_str(), O_WRONLY | O_CLOEXEC);
@@ -278,7 +282,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   return result;
 }
 
-std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code) {
+std::string capture_child_answer(const std::vector<std::string>& arguments, int& exit_code, double timeout_seconds) {
   const ExecPlan plan = make_plan(arguments, ChildLimits{});
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -294,23 +298,37 @@ std::string capture_child_stdout(const std::vector<std::string>& arguments, int&
   }
   if (pid == 0) {
     ::close(pipe_fds[0]);
-    exec_self(plan, pipe_fds[1], STDOUT_FILENO);
+    exec_self(plan, pipe_fds[1], kReportFd);
   }
   ::close(pipe_fds[1]);
+  ::setpgid(pid, pid);  // as in the child: a stuck import's whole group can be ended
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                               std::chrono::duration<double>(timeout_seconds));
   std::string output;
-  char buffer[65536];
-  ssize_t count;
-  while ((count = ::read(pipe_fds[0], buffer, sizeof(buffer))) != 0) {
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) break;
-    output.append(buffer, static_cast<std::size_t>(count));
+  bool timed_out = false;
+  while (true) {
+    const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left_ms <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd answer{pipe_fds[0], POLLIN, 0};
+    const int ready = ::poll(&answer, 1, static_cast<int>(std::min<long long>(left_ms, 1000)));
+    if (ready <= 0) continue;  // EINTR or nothing yet: the deadline decides
+    char buffer[65536];
+    const ssize_t count = ::read(pipe_fds[0], buffer, sizeof(buffer));
+    if (count == 0) break;  // the child closed it: done
+    if (count < 0 && errno != EINTR) break;
+    if (count > 0) output.append(buffer, static_cast<std::size_t>(count));
   }
   ::close(pipe_fds[0]);
+  if (timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return output;
+  if (timed_out) ::kill(-pid, SIGKILL);  // anything its group started meanwhile
+  exit_code = timed_out ? kChildTimedOut : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return timed_out ? "" : output;
 }
 
 }  // namespace oomlab

@@ -62,8 +62,14 @@ std::vector<std::string> merged_environment(const std::vector<std::string>& inhe
 // `run_start/run_end` markers in the timeline come from the report (monotonic seconds), if present.
 ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits);
 
-// Runs `/proc/self/exe arguments...` and returns what it printed on stdout (stderr passes through).
-// Used for short helper children, such as the one that lists an experiment's Python variants.
-std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code);
+// Exit code of a helper child that did not answer in time (it was killed).
+inline constexpr int kChildTimedOut = -2;
+
+// Runs `/proc/self/exe arguments...` and returns what it wrote on fd 3, its answer. Its stdout goes
+// to stderr (as every child's does), so an experiment module's print() cannot corrupt the answer.
+// Used for short helper children, such as the one that lists an experiment's Python variants: an
+// import that hangs is killed with its process group after `timeout_seconds` (exit_code
+// kChildTimedOut, answer "").
+std::string capture_child_answer(const std::vector<std::string>& arguments, int& exit_code, double timeout_seconds);
 
 }  // namespace oomlab

@@ -85,7 +85,7 @@ int env_command(bool as_json) {
   nlohmann::json env = {{"build", oomlab::environment_block(OOMLAB_SOURCE_DIR)},
                         {"capabilities", oomlab::machine_capabilities()}};
   int exit_code = 0;
-  const std::string described = oomlab::capture_child_stdout({"__describe"}, exit_code);
+  const std::string described = oomlab::capture_child_answer({"__describe"}, exit_code, oomlab::describe_timeout_seconds());
   const auto interpreter = nlohmann::json::parse(described, nullptr, false);
   env["embedded_python"] = interpreter.is_object() ? interpreter.value("interpreter", nlohmann::json(nullptr)) : nullptr;
   if (as_json) {
@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
     if (*bench) return oomlab::run_benchmarks(bench_options);
     if (*cleanup) return cleanup_command();
     if (*child) return oomlab::run_measurement_child(request, 3);
-    if (*describe) return oomlab::run_describe_child(describe_dir);
+    if (*describe) return oomlab::run_describe_child(describe_dir, 3);
     if (*run) {
       run_options.experiments_dir = experiments_dir;
       if (*size_option) run_options.size = size;

@@ -68,7 +68,9 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   return sent ? 0 : 3;
 }
 
-int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir) {
+int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir, int answer_fd) {
+  // Processes an experiment module starts on import must not hold the answer pipe open.
+  const bool has_answer_fd = ::fcntl(answer_fd, F_SETFD, FD_CLOEXEC) == 0;
   nlohmann::json description;
   try {
     EmbeddedPython python;
@@ -82,6 +84,12 @@ int run_describe_child(const std::optional<std::filesystem::path>& experiment_di
     description["traceback"] = error.traceback;
   } catch (const std::exception& error) {
     description["error"] = error.what();
+  }
+  // The answer pipe if the parent gave one (fd 3), else stdout (run by hand).
+  if (has_answer_fd) {
+    const bool sent = send_message(answer_fd, description);
+    ::close(answer_fd);
+    return sent ? 0 : 3;
   }
   std::cout << description.dump() << std::endl;
   return 0;

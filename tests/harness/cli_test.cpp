@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -575,4 +576,34 @@ TEST(CliBadInput, AResultsFolderWithUnder1MiBFreeIsFoundBeforeMeasuring) {
   EXPECT_TRUE(contains(result.err, "at least 1 MiB needed")) << result.err;
   EXPECT_TRUE(contains(result.err, mount_point.string())) << result.err;
   EXPECT_FALSE(contains(result.err, "[1/")) << "a measurement started: " << result.err;
+}
+
+// A print() in experiment.py or in a variant goes to stderr: `--json` prints records only, and the
+// child that lists the variants still answers (its answer has a pipe of its own).
+TEST(CliOutput, PrintsInExperimentsNeverReachTheJsonOutput) {
+  const auto results_dir = fresh_results_dir("prints");
+  const auto result = run_command("OOMLAB_MACHINE_ID=m " + kFixtureCli + " run lifecycle --lang py --variant prints --repeat 1" +
+                                  " --json --results " + results_dir.string());
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
+  const auto record = nlohmann::json::parse(result.out, nullptr, false);
+  ASSERT_TRUE(record.is_object()) << result.out;
+  EXPECT_EQ(record.at("outcome"), "ok");
+  EXPECT_TRUE(contains(result.err, "a variant's print, not a record")) << result.err;
+  std::filesystem::remove_all(results_dir);
+}
+
+// An experiment.py whose import hangs is ended at the listing's time cap (1 s for the test) and
+// reported as not importable; nothing of it keeps running.
+TEST(CliOutput, AnImportThatHangsIsEndedAtTheListingsTimeCap) {
+  const auto results_dir = fresh_results_dir("slow-import");
+  const auto result = run_command("OOMLAB_FIXTURE_SLOW_IMPORT=1 OOMLAB_DESCRIBE_TIMEOUT_SECONDS=1 OOMLAB_MACHINE_ID=m " +
+                                  kFixtureCli + " run lifecycle --lang py --repeat 1 --results " + results_dir.string());
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_TRUE(contains(result.err, "did not finish within 1 s")) << result.err;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string cmdline = read_whole_file((entry.path() / "cmdline").string());
+    EXPECT_FALSE(contains(cmdline, "__describe") && contains(cmdline, "lifecycle")) << "left running: " << entry.path();
+  }
+  std::filesystem::remove_all(results_dir);
 }
