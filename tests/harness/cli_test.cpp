@@ -607,3 +607,40 @@ TEST(CliOutput, AnImportThatHangsIsEndedAtTheListingsTimeCap) {
   }
   std::filesystem::remove_all(results_dir);
 }
+
+// A run as a normal user that finds root's record file says so and names the fix, before measuring.
+TEST(CliBadInput, RecordsOfAnotherUserAreFoundBeforeMeasuring) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root, to write a record file as root and run as another user";
+  const auto results_dir = fresh_results_dir("foreign-records");
+  std::filesystem::create_directories(results_dir / "m");
+  for (const auto& folder : {results_dir, results_dir / "m"}) {
+    std::filesystem::permissions(folder, std::filesystem::perms::all);  // anyone may add files here
+  }
+  const auto file = results_dir / "m" / "lifecycle.jsonl";
+  write_file(file, "{}\n");  // root's, mode 0644
+  const std::string err_path = (results_dir / "stderr").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    ::dup2(err_fd, STDERR_FILENO);
+    constexpr uid_t kNobody = 65534;
+    if (::setgid(kNobody) != 0 || ::setuid(kNobody) != 0) ::_exit(126);
+    ::setenv("OOMLAB_MACHINE_ID", "m", 1);
+    ::execl(kFixtureCli.c_str(), "oomlab", "run", "lifecycle", "--lang", "cpp", "--results", results_dir.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const std::string err = read_whole_file(err_path);
+  ASSERT_TRUE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 127) {
+    std::filesystem::remove_all(results_dir);
+    GTEST_SKIP() << "user nobody cannot run " << kFixtureCli << " (a folder on its path is private)";
+  }
+  EXPECT_EQ(WEXITSTATUS(status), 2) << err;
+  EXPECT_TRUE(contains(err, "cannot append to " + file.string())) << err;
+  EXPECT_TRUE(contains(err, "--results DIR, or chown")) << err;
+  EXPECT_EQ(read_whole_file(file.string()), "{}\n");
+  std::filesystem::remove_all(results_dir);
+}
