@@ -13,7 +13,9 @@
 
 namespace oomlab {
 
-inline const std::filesystem::path kSwapLockFile = "/run/oomlab/swap.lock";
+// In /run itself (root's alone): not in the world-writable /run/lock, where a user could create it
+// first and hold it, and not in /run/oomlab, where every file is read as a zram note.
+inline const std::filesystem::path kSwapLockFile = "/run/oomlab-swap.lock";
 // How long a second run waits before it exits with 2. OOMLAB_SWAP_LOCK_WAIT_SECONDS shortens it
 // (the tests' way to see the give-up without waiting ten minutes).
 inline constexpr std::chrono::seconds kSwapLockWait{600};

@@ -26,6 +26,8 @@ def test_rerunning_a_quick_swap_records_command_gives_the_same_limit_and_swap(sw
     [first] = records_in(first_dir)
     if first["outcome"] == "skipped":
         pytest.skip(f"the ssd profile could not be set up here: {first['reason']}")
+    # Read from the machine-wide counters while this run held the swap lock (cgroup v1 counts no swap per cgroup).
+    assert first["swap_counter_scope"] == "machine_wide_under_lock"
     words = shlex.split(first["command"])
     assert words[0] == "build/oomlab" and "--size" not in words, first["command"]
     subprocess.run([str(oomlab_binary), *words[1:], "--results", str(second_dir)], check=True, capture_output=True)

@@ -538,7 +538,7 @@ TEST(CliRecords, TheCommandReproducesTheScaleAndTheFlagsGiven) {
 // to 1 s for the test). Root only: without root no swap run changes the machine, and none locks.
 TEST(CliSwapLock, ASecondSwapRunNamesTheHolderAndExitsWith2) {
   if (::geteuid() != 0) GTEST_SKIP() << "swap runs take the lock only as root (they change nothing otherwise)";
-  const std::filesystem::path lock_file = "/run/oomlab/swap.lock";
+  const std::filesystem::path lock_file = "/run/oomlab-swap.lock";
   std::filesystem::create_directories(lock_file.parent_path());
   const int fd = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   ASSERT_GE(fd, 0);
