@@ -186,6 +186,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   int status = 0;
   bool kill_sent = false;
   bool report_closed = false;
+  bool outcome_seen = false;  // the report's key has arrived (maybe not yet its whole line)
   std::optional<std::chrono::steady_clock::time_point> report_arrived_at;
   // Samples follow a fixed schedule (start + k * interval), so a late wake-up does not stretch
   // every later interval.
@@ -205,8 +206,16 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
                          {pid_fd, POLLIN, 0}};
     ::ppoll(watched, 3, &wait, nullptr);
     if (watched[0].revents & POLLIN) {
+      const std::size_t scanned = report_text.size();
       drain(pipe_fds[0], report_text);
-      if (!report_arrived_at && read_messages(report_text).report.is_object()) {
+      // Only the final report has an "outcome": look for it in what just came (progress notes come
+      // every 20 ms, so parsing everything on each wake-up would grow with the run), then confirm.
+      // The report may come in pieces: once its key was seen, parse until it is whole.
+      constexpr std::size_t kKeyLength = sizeof("\"outcome\"") - 1;
+      if (!outcome_seen) {
+        outcome_seen = report_text.find("\"outcome\"", scanned > kKeyLength ? scanned - kKeyLength : 0) != std::string::npos;
+      }
+      if (outcome_seen && !report_arrived_at && read_messages(report_text).report.is_object()) {
         report_arrived_at = std::chrono::steady_clock::now();
       }
     }
