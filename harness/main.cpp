@@ -142,8 +142,9 @@ int main(int argc, char** argv) {
   run->add_option("--scale", run_options.scale, "Scale: quick, default or large")
       ->check(CLI::IsMember(oomlab::kScales))
       ->excludes(size_option);
-  run->add_option("--repeat", repeats, "Measurements per point (default 3; 1 at quick scale)")
-      ->check(CLI::PositiveNumber);
+  // experiment.json's "repeats" has the same bound: a plan of a billion measurements is a typo.
+  run->add_option("--repeat", repeats, "Measurements per point, 1 to 1000 (default 3; 1 at quick scale)")
+      ->check(CLI::Range(1, 1000));
   run->add_option("--timeout", timeout_seconds, "Time cap per measurement in seconds, above 0 and at most 86400 (default: the experiment's)")
       ->check(CLI::Validator(
           [](std::string& text) {

@@ -67,6 +67,7 @@ TEST(CliUsage, MalformedOrConflictingFlagsExitWith2) {
   EXPECT_EQ(run_command(kCli + " run list_to_numpy --size -5").exit_code, 2);
   EXPECT_EQ(run_command(kCli + " run list_to_numpy --size 5 --scale quick").exit_code, 2);
   EXPECT_EQ(run_command(kCli + " run list_to_numpy --repeat 0").exit_code, 2);
+  EXPECT_EQ(run_command(kCli + " run list_to_numpy --repeat 1001").exit_code, 2);
   const auto scale = run_command(kCli + " run list_to_numpy --scale huge");
   EXPECT_EQ(scale.exit_code, 2);
   EXPECT_TRUE(contains(scale.err, "quick")) << scale.err;
