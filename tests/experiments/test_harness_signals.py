@@ -6,6 +6,7 @@
 # ways a user stops a swap run (SIGHUP at logout, Ctrl-C twice, Ctrl-C while the device is being
 # set up) end with the same state check.
 import json
+import os
 import signal
 import subprocess
 import time
@@ -41,10 +42,12 @@ def test_a_reader_that_leaves_after_one_line_ends_the_run_cleanly(tmp_path):
     if not FIXTURE_CLI.exists():
         pytest.fail(f"{FIXTURE_CLI} is missing: build first (`make build`)")
     # Each nap takes 1.5 s, so the second record comes long after the reader has gone.
+    scratch_notes = tmp_path / "scratch-folders"
     process = subprocess.Popen(
         [str(FIXTURE_CLI), "run", "lifecycle", "--lang", "py", "--variant", "naps", "--repeat", "3", "--json",
-         "--results", str(tmp_path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--results", str(tmp_path / "results")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "OOMLAB_FIXTURE_TMPDIR_NOTES": str(scratch_notes)})
     first_line = process.stdout.readline()
     process.stdout.close()  # what `head -n1` does after its line
     _, stderr = process.communicate(timeout=120)
@@ -52,9 +55,11 @@ def test_a_reader_that_leaves_after_one_line_ends_the_run_cleanly(tmp_path):
     assert process.returncode == EXIT_AFTER_SIGPIPE, stderr  # not -13: SIGPIPE did not kill it
     assert "output closed" in stderr
     # The second record was written to its file before the write to stdout failed; no third began.
-    assert [record["repeat"] for record in records_in(tmp_path)] == [1, 2]
+    assert [record["repeat"] for record in records_in(tmp_path / "results")] == [1, 2]
     assert measurement_children("naps") == []
-    assert list(Path("/var/tmp").glob(f"oomlab-scratch-{process.pid}-*")) == []
+    scratch_folders = scratch_notes.read_text().split()
+    assert len(scratch_folders) == 2  # each measurement had its own, as the variant noted
+    assert [folder for folder in scratch_folders if Path(folder).exists()] == []
 
 
 def test_a_closed_stdout_during_a_swap_profile_switches_swap_off(swap_capable, oomlab_binary, tmp_path):  # noqa: F811
