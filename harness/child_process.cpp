@@ -333,10 +333,24 @@ std::string capture_child_answer(const std::vector<std::string>& arguments, int&
   ::close(pipe_fds[0]);
   if (timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // The answer is in (the pipe closed): an interpreter whose shutdown hangs (a thread an import
+  // started) gets the same grace as a measurement child, then is ended.
+  const auto grace_ends = std::chrono::steady_clock::now() + kExitGrace;
+  bool reaped = false;
+  while (!timed_out && !reaped && std::chrono::steady_clock::now() < grace_ends) {
+    const pid_t answer = ::waitpid(pid, &status, WNOHANG);
+    reaped = answer == pid || (answer < 0 && errno != EINTR);
+    if (!reaped) ::usleep(10000);
   }
-  if (timed_out) ::kill(-pid, SIGKILL);  // anything its group started meanwhile
-  exit_code = timed_out ? kChildTimedOut : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  const bool killed_after_answer = !timed_out && !reaped;
+  if (!reaped) ::kill(-pid, SIGKILL);
+  while (!reaped && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::kill(-pid, SIGKILL);  // anything its group started and left behind
+  exit_code = timed_out             ? kChildTimedOut
+              : killed_after_answer ? 0  // it answered; only its shutdown hung
+              : WIFEXITED(status)   ? WEXITSTATUS(status)
+                                    : 128 + WTERMSIG(status);
   return timed_out ? "" : output;
 }
 

@@ -72,12 +72,13 @@ int run_describe_child(const std::optional<std::filesystem::path>& experiment_di
   // Processes an experiment module starts on import must not hold the answer pipe open.
   const bool has_answer_fd = ::fcntl(answer_fd, F_SETFD, FD_CLOEXEC) == 0;
   nlohmann::json description;
+  std::unique_ptr<EmbeddedPython> python;  // finalized after the answer, as in a measurement
   try {
-    EmbeddedPython python;
-    description["interpreter"] = python.describe_interpreter();
+    python = std::make_unique<EmbeddedPython>();
+    description["interpreter"] = python->describe_interpreter();
     if (experiment_dir) {
-      python.load_experiment(*experiment_dir);
-      description["variants"] = python.variants();
+      python->load_experiment(*experiment_dir);
+      description["variants"] = python->variants();
     }
   } catch (const PythonVariantError& error) {
     description["error"] = error.what();
@@ -89,9 +90,11 @@ int run_describe_child(const std::optional<std::filesystem::path>& experiment_di
   if (has_answer_fd) {
     const bool sent = send_message(answer_fd, description);
     ::close(answer_fd);
+    python.reset();
     return sent ? 0 : 3;
   }
   std::cout << description.dump() << std::endl;
+  python.reset();
   return 0;
 }
 

@@ -352,6 +352,19 @@ TEST(CliShutdown, ALeftoverThreadDoesNotTurnAnOkIntoATimeout) {
   std::filesystem::remove_all(results_dir);
 }
 
+// The same for the child that lists the variants: a thread started on import does not hold the run.
+TEST(CliShutdown, AThreadStartedOnImportHoldsNeitherTheListingNorTheMeasurement) {
+  const auto results_dir = fresh_results_dir("import-thread");
+  const auto result = run_command("OOMLAB_FIXTURE_IMPORT_THREAD=1 OOMLAB_MACHINE_ID=m " + kFixtureCli +
+                                  " run lifecycle --lang py --variant naps --repeat 1 --timeout 30 --results " + results_dir.string());
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const auto records = read_records(results_dir / "m" / "lifecycle.jsonl");
+  ASSERT_EQ(records.size(), 1u) << result.err;
+  EXPECT_EQ(records[0].at("outcome"), "ok") << records[0].value("reason", "");
+  EXPECT_FALSE(child_processes_left("naps"));
+  std::filesystem::remove_all(results_dir);
+}
+
 // The harness's variables reach the child once, with the harness's values, whatever the caller's
 // environment holds: glibc and CPython read the first entry of a name.
 TEST(CliEnvironment, TheHarnessVariablesWinOverTheCallers) {
