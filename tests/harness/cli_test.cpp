@@ -356,12 +356,14 @@ TEST(CliShutdown, ALeftoverThreadDoesNotTurnAnOkIntoATimeout) {
 TEST(CliShutdown, AThreadStartedOnImportHoldsNeitherTheListingNorTheMeasurement) {
   const auto results_dir = fresh_results_dir("import-thread");
   const auto result = run_command("OOMLAB_FIXTURE_IMPORT_THREAD=1 OOMLAB_MACHINE_ID=m " + kFixtureCli +
-                                  " run lifecycle --lang py --variant naps --repeat 1 --timeout 30 --results " + results_dir.string());
+                                  " run lifecycle --lang py --variant reports_environment --repeat 1 --timeout 30 --results " +
+                                  results_dir.string());
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const auto records = read_records(results_dir / "m" / "lifecycle.jsonl");
   ASSERT_EQ(records.size(), 1u) << result.err;
   EXPECT_EQ(records[0].at("outcome"), "ok") << records[0].value("reason", "");
-  EXPECT_FALSE(child_processes_left("naps"));
+  EXPECT_EQ(records[0].value("killed_after_report", false), true);
+  EXPECT_FALSE(child_processes_left("reports_environment"));
   std::filesystem::remove_all(results_dir);
 }
 
