@@ -311,6 +311,13 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
       limits);
   interrupted = child.interrupted;
   if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
+  // Where the kernel counts swap per cgroup (v2 memory.stat has pswpin/pswpout from Linux 6.12),
+  // the run's own counters; read before the cgroup goes.
+  std::optional<std::uint64_t> cgroup_swap_ins, cgroup_swap_outs;
+  if (cgroup && !m.profile.empty()) {
+    cgroup_swap_ins = read_named_counter(cgroup->memory_path() / "memory.stat", "pswpin");
+    cgroup_swap_outs = read_named_counter(cgroup->memory_path() / "memory.stat", "pswpout");
+  }
   cgroup.reset();  // removed now: leftover workers are killed with it
   const nlohmann::json& report = child.report;
   const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
@@ -319,13 +326,19 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
     record["tree_peak_reason"] = "no tree peak: " + no_cgroup_reason + " (RSS and PSS sums were still sampled)";
   }
   if (!m.profile.empty()) {
-    // Machine-wide counters (cgroup v1 has no per-cgroup swap-in count): taken under the swap lock,
-    // no other oomlab run swaps meanwhile; other programs on the machine may.
-    record["swap_counter_scope"] = swap_lock_held ? "machine_wide_under_lock" : "machine_wide";
-    const auto swap_ins_after = read_vmstat_counter("pswpin");
-    const auto swap_outs_after = read_vmstat_counter("pswpout");
-    if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
-    if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
+    if (cgroup_swap_ins && cgroup_swap_outs) {
+      record["swap_counter_scope"] = "cgroup";
+      record["swap_in_pages"] = *cgroup_swap_ins;
+      record["swap_out_pages"] = *cgroup_swap_outs;
+    } else {
+      // Machine-wide counters (cgroup v1 counts no swap-ins per cgroup): taken under the swap lock,
+      // so no other oomlab run swaps meanwhile; other programs on the machine may.
+      record["swap_counter_scope"] = swap_lock_held ? "machine_wide_under_lock" : "machine_wide";
+      const auto swap_ins_after = read_vmstat_counter("pswpin");
+      const auto swap_outs_after = read_vmstat_counter("pswpout");
+      if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
+      if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
+    }
   }
   return record;
 }
