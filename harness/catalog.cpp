@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "child_process.hpp"
+#include "swap_profile.hpp"
 #include "variant_registry.hpp"
 
 namespace oomlab {
@@ -84,6 +85,13 @@ void read_metadata(Experiment& experiment) {
     }
   }
   experiment.swap_profiles = metadata.value("swap_profiles", std::vector<std::string>{});
+  for (const std::string& profile : experiment.swap_profiles) {
+    if (std::find(kSwapProfiles.begin(), kSwapProfiles.end(), profile) == kSwapProfiles.end()) {
+      std::string valid;
+      for (const std::string& known : kSwapProfiles) valid += (valid.empty() ? "" : ", ") + known;
+      throw MetadataError("\"swap_profiles\" has an unknown profile \"" + profile + "\"; valid: " + valid);
+    }
+  }
   experiment.smallest_size_only = metadata.value("smallest_size_only", std::set<std::string>{});
   // The control does no work, so its figure cannot depend on the size: one size shows the floor.
   experiment.smallest_size_only.insert(kNoopVariant.name);

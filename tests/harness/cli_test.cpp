@@ -489,6 +489,9 @@ class CliMalformedExperiment : public ::testing::Test {
     write_file(experiments_dir_ / "huge_limit" / "experiment.json",
                "{" + sizes + R"(, "swap_profiles": ["ssd"], "mem_limit_mib": {"quick": 35184372088832, "default": 64, "large": 64},)" +
                    R"( "swap_mib": {"quick": 64, "default": 64, "large": 64}})");
+    write_file(experiments_dir_ / "bad_profile" / "experiment.json",
+               "{" + sizes + R"(, "swap_profiles": ["nvme"], "mem_limit_mib": {"quick": 64, "default": 64, "large": 64},)" +
+                   R"( "swap_mib": {"quick": 64, "default": 64, "large": 64}})");
   }
   void TearDown() override {
     std::filesystem::remove_all(experiments_dir_);
@@ -506,7 +509,8 @@ TEST_F(CliMalformedExperiment, ListNamesEachFileAndKeyAndListsTheRest) {
   EXPECT_TRUE(contains(result.out, "good:")) << result.out;
   for (const std::string expected : {"bad_size/experiment.json: \"sizes.quick[0]\"", "bad_repeats/experiment.json: \"repeats.quick\"",
                                      "bad_timeout/experiment.json: \"timeout_seconds\"",
-                                     "huge_limit/experiment.json: \"mem_limit_mib.quick\""}) {
+                                     "huge_limit/experiment.json: \"mem_limit_mib.quick\"",
+                                     "bad_profile/experiment.json: \"swap_profiles\" has an unknown profile \"nvme\"; valid: ram"}) {
     EXPECT_TRUE(contains(result.err, expected)) << expected << " not in: " << result.err;
   }
 }
