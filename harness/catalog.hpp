@@ -17,6 +17,10 @@ namespace oomlab {
 
 inline const std::vector<std::string> kLanguages = {"py", "cpp"};
 inline const std::vector<std::string> kScales = {"quick", "default", "large"};
+// A time cap beyond a day is a typo (or 1e10, which overflows the deadline into the past).
+inline constexpr double kMaxTimeoutSeconds = 86400.0;
+// Memory limits and swap sizes above 1 PiB are mistakes, and keep limit + swap far from overflow.
+inline constexpr std::uint64_t kMaxMemoryBytes = std::uint64_t{1} << 50;
 
 struct VariantInfo {
   std::string name;
@@ -27,6 +31,7 @@ struct Experiment {
   std::string name;
   std::filesystem::path dir;
   nlohmann::json metadata;  // experiment.json as written
+  std::string metadata_error;  // experiment.json is malformed: the file, the key and why (never run)
   std::string title;
   std::string size_unit;    // "elements", "MiB", ...
   std::map<std::string, std::vector<std::int64_t>> sizes_by_scale;
@@ -61,9 +66,15 @@ struct Experiment {
   std::uint64_t swap_bytes_for(const std::string& scale) const;
 };
 
-// All experiments under `experiments_dir`, sorted by name, with their C++ variants.
-// Throws std::runtime_error naming the file if an experiment.json is malformed.
+// All experiments under `experiments_dir`, sorted by name, with their C++ variants. A malformed
+// experiment.json does not stop the others: that experiment comes back with `metadata_error` set.
 std::vector<Experiment> discover_experiments(const std::filesystem::path& experiments_dir);
+
+// How long listing an experiment's Python variants may take (importing experiment.py included):
+// kDescribeTimeoutSeconds, or less if OOMLAB_DESCRIBE_TIMEOUT_SECONDS says so (the tests' way to see
+// a hanging import end without waiting two minutes).
+inline constexpr double kDescribeTimeoutSeconds = 120.0;
+double describe_timeout_seconds();
 
 // Fills in `experiment.py_variants` (or `python_error`) by running `oomlab __describe` in a child.
 void list_python_variants(Experiment& experiment);

@@ -13,9 +13,11 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <optional>
 
 extern char** environ;
 
+#include "cgroup.hpp"
 #include "interrupt.hpp"
 #include "measured_run.hpp"
 #include "proc_memory.hpp"
@@ -28,6 +30,8 @@ namespace {
 constexpr int kReportFd = 3;
 constexpr int kTreeSampleRequestFd = 4;
 constexpr int kTreeSampleAckFd = 5;
+// How long a child may take to exit once its report has arrived, before the parent ends it.
+constexpr std::chrono::seconds kExitGrace{2};
 
 // The parent's CPU time in nanoseconds of the scheduler's own clock: getrusage's user/system split
 // is scaled from ticks, too coarse for the few hundred microseconds a short child costs to watch.
@@ -53,7 +57,7 @@ struct ExecPlan {
 [[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
+  restore_signals_in_child();
   // Move every source above the targets first, so no dup2 overwrites a source not yet moved.
   constexpr int kAboveTargets = 100;
   ::dup2(::fcntl(pipe_fd, F_DUPFD_CLOEXEC, kAboveTargets), target_fd);
@@ -61,6 +65,10 @@ struct ExecPlan {
   const std::size_t extra = std::min<std::size_t>(plan.extra_fds.size(), 4);
   for (std::size_t i = 0; i < extra; ++i) moved[i] = ::fcntl(plan.extra_fds[i].first, F_DUPFD_CLOEXEC, kAboveTargets);
   for (std::size_t i = 0; i < extra; ++i) ::dup2(moved[i], plan.extra_fds[i].second);
+  // A variant's or an experiment module's print() must not end up in oomlab's stdout (one JSON
+  // record per line with --json): the child's stdout is the parent's stderr. Answers and reports
+  // travel on their own pipe. A measured command keeps its stdout unless --json wants it.
+  if (plan.stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   for (const std::string& procs_file : plan.cgroup_procs_files) {
     // "0" moves the writing process itself.
     const int fd = ::open(procs_file.c_str(), O_WRONLY | O_CLOEXEC);
@@ -71,7 +79,6 @@ struct ExecPlan {
     }
     ::close(fd);
   }
-  if (plan.stdout_to_stderr) ::dup2(STDERR_FILENO, STDOUT_FILENO);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(plan.program_name.c_str()));
   for (const std::string& argument : plan.arguments) argv.push_back(const_cast<char*>(argument.c_str()));
@@ -89,11 +96,20 @@ struct ExecPlan {
 ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits& limits) {
   ExecPlan plan{limits.program.empty() ? "/proc/self/exe" : limits.program, limits.program_name,
                 limits.stdout_to_stderr, arguments, limits.cgroup_procs_files, {}, {}};
-  for (char** entry = environ; *entry != nullptr; ++entry) plan.environment.emplace_back(*entry);
-  for (const std::string& entry : limits.extra_environment) plan.environment.push_back(entry);
-  if (!limits.report_fd_variable.empty()) {
-    plan.environment.push_back(limits.report_fd_variable + "=" + std::to_string(kReportFd));
+  std::vector<std::string> inherited;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string text = *entry;
+    const std::string name = text.substr(0, text.find('='));
+    // Only the harness sets these, and only for the run they describe: a caller's stale one would
+    // make a child reset a foreign cgroup's peak or write to someone else's file descriptors.
+    if (name == kCgroupEnvironmentVariable || name == kTreeSampleFdsVariable) continue;
+    inherited.push_back(text);
   }
+  std::vector<std::string> harness_entries = limits.extra_environment;
+  if (!limits.report_fd_variable.empty()) {
+    harness_entries.push_back(limits.report_fd_variable + "=" + std::to_string(kReportFd));
+  }
+  plan.environment = merged_environment(inherited, harness_entries);
   return plan;
 }
 
@@ -113,6 +129,26 @@ void drain(int fd, std::string& into) {
 
 }  // namespace
 
+std::vector<std::string> merged_environment(const std::vector<std::string>& inherited,
+                                            const std::vector<std::string>& harness_entries) {
+  const auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  std::vector<std::string> merged;
+  for (const std::string& entry : inherited) {
+    const std::string name = name_of(entry);
+    const bool overridden = std::any_of(harness_entries.begin(), harness_entries.end(),
+                                        [&](const std::string& ours) { return name_of(ours) == name; });
+    if (!overridden) merged.push_back(entry);
+  }
+  for (const std::string& entry : harness_entries) {
+    const std::string name = name_of(entry);
+    merged.erase(std::remove_if(merged.begin(), merged.end(),
+                                [&](const std::string& earlier) { return name_of(earlier) == name; }),
+                 merged.end());  // the last one wins
+    merged.push_back(entry);
+  }
+  return merged;
+}
+
 ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits) {
   ChildResult result;
   int pipe_fds[2];
@@ -125,8 +161,9 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   int request_fds[2] = {-1, -1}, ack_fds[2] = {-1, -1};
   if (limits.tree_sample_requests && ::pipe2(request_fds, O_CLOEXEC) == 0 && ::pipe2(ack_fds, O_CLOEXEC) == 0) {
     plan.extra_fds = {{request_fds[1], kTreeSampleRequestFd}, {ack_fds[0], kTreeSampleAckFd}};
-    plan.environment.push_back(std::string(kTreeSampleFdsVariable) + "=" + std::to_string(kTreeSampleRequestFd) + "," +
-                               std::to_string(kTreeSampleAckFd));
+    plan.environment = merged_environment(plan.environment, {std::string(kTreeSampleFdsVariable) + "=" +
+                                                             std::to_string(kTreeSampleRequestFd) + "," +
+                                                             std::to_string(kTreeSampleAckFd)});
   }
   const auto oom_kills_before = read_vmstat_counter("oom_kill");
   const auto started_at = std::chrono::steady_clock::now();
@@ -149,6 +186,8 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   if (ack_fds[0] >= 0) ::close(ack_fds[0]);
   ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+  set_stoppable_child_group(pid);  // Ctrl-Z stops it with the parent
+  const double stopped_seconds_before = stopped_seconds_total();
 
   std::string report_text;  // everything the child writes to its report pipe (see report_channel.hpp)
   RssSampler sampler(pid, started_at, limits.sampler);
@@ -161,6 +200,8 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   int status = 0;
   bool kill_sent = false;
   bool report_closed = false;
+  bool outcome_seen = false;  // the report's key has arrived (maybe not yet its whole line)
+  std::optional<std::chrono::steady_clock::time_point> report_arrived_at;
   // Samples follow a fixed schedule (start + k * interval), so a late wake-up does not stretch
   // every later interval.
   auto next_sample = std::chrono::steady_clock::now();
@@ -178,7 +219,20 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
                          {request_fds[0], POLLIN, 0},
                          {pid_fd, POLLIN, 0}};
     ::ppoll(watched, 3, &wait, nullptr);
-    if (watched[0].revents & POLLIN) drain(pipe_fds[0], report_text);
+    if (watched[0].revents & POLLIN) {
+      const std::size_t scanned = report_text.size();
+      drain(pipe_fds[0], report_text);
+      // Only the final report has an "outcome": look for it in what just came (progress notes come
+      // every 20 ms, so parsing everything on each wake-up would grow with the run), then confirm.
+      // The report may come in pieces: once its key was seen, parse until it is whole.
+      constexpr std::size_t kKeyLength = sizeof("\"outcome\"") - 1;
+      if (!outcome_seen) {
+        outcome_seen = report_text.find("\"outcome\"", scanned > kKeyLength ? scanned - kKeyLength : 0) != std::string::npos;
+      }
+      if (outcome_seen && !report_arrived_at && read_messages(report_text).report.is_object()) {
+        report_arrived_at = std::chrono::steady_clock::now();
+      }
+    }
     if (watched[0].revents & (POLLHUP | POLLERR)) report_closed = true;
     if (watched[1].revents & POLLIN) {
       char requests[64];
@@ -202,12 +256,23 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
       ::kill(-pid, SIGKILL);
       kill_sent = true;
     }
-    if (!kill_sent && std::chrono::steady_clock::now() > deadline) {
+    // Time spent stopped by Ctrl-Z is not running time: the deadline moves by it.
+    const auto stopped = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(stopped_seconds_total() - stopped_seconds_before));
+    if (!kill_sent && report_arrived_at && std::chrono::steady_clock::now() > *report_arrived_at + stopped + kExitGrace) {
+      // The result is in; what keeps the child alive (a non-daemon thread, an atexit hook) is not the
+      // variant's work, and must not turn an ok into a timeout.
+      result.killed_after_report = true;
+      ::kill(-pid, SIGKILL);
+      kill_sent = true;
+    }
+    if (!kill_sent && std::chrono::steady_clock::now() > deadline + stopped) {
       result.timed_out = true;
       ::kill(-pid, SIGKILL);
       kill_sent = true;
     }
   }
+  set_stoppable_child_group(0);
   if (pid_fd >= 0) ::close(pid_fd);
   for (const int fd : {request_fds[0], ack_fds[1]}) {
     if (fd >= 0) ::close(fd);
@@ -242,7 +307,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   return result;
 }
 
-std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code) {
+std::string capture_child_answer(const std::vector<std::string>& arguments, int& exit_code, double timeout_seconds) {
   const ExecPlan plan = make_plan(arguments, ChildLimits{});
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
@@ -258,23 +323,51 @@ std::string capture_child_stdout(const std::vector<std::string>& arguments, int&
   }
   if (pid == 0) {
     ::close(pipe_fds[0]);
-    exec_self(plan, pipe_fds[1], STDOUT_FILENO);
+    exec_self(plan, pipe_fds[1], kReportFd);
   }
   ::close(pipe_fds[1]);
+  ::setpgid(pid, pid);  // as in the child: a stuck import's whole group can be ended
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                               std::chrono::duration<double>(timeout_seconds));
   std::string output;
-  char buffer[65536];
-  ssize_t count;
-  while ((count = ::read(pipe_fds[0], buffer, sizeof(buffer))) != 0) {
-    if (count < 0 && errno == EINTR) continue;
-    if (count < 0) break;
-    output.append(buffer, static_cast<std::size_t>(count));
+  bool timed_out = false;
+  while (true) {
+    const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left_ms <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd answer{pipe_fds[0], POLLIN, 0};
+    const int ready = ::poll(&answer, 1, static_cast<int>(std::min<long long>(left_ms, 1000)));
+    if (ready <= 0) continue;  // EINTR or nothing yet: the deadline decides
+    char buffer[65536];
+    const ssize_t count = ::read(pipe_fds[0], buffer, sizeof(buffer));
+    if (count == 0) break;  // the child closed it: done
+    if (count < 0 && errno != EINTR) break;
+    if (count > 0) output.append(buffer, static_cast<std::size_t>(count));
   }
   ::close(pipe_fds[0]);
+  if (timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  // The answer is in (the pipe closed): an interpreter whose shutdown hangs (a thread an import
+  // started) gets the same grace as a measurement child, then is ended.
+  const auto grace_ends = std::chrono::steady_clock::now() + kExitGrace;
+  bool reaped = false;
+  while (!timed_out && !reaped && std::chrono::steady_clock::now() < grace_ends) {
+    const pid_t answer = ::waitpid(pid, &status, WNOHANG);
+    reaped = answer == pid || (answer < 0 && errno != EINTR);
+    if (!reaped) ::usleep(10000);
   }
-  exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return output;
+  const bool killed_after_answer = !timed_out && !reaped;
+  if (!reaped) ::kill(-pid, SIGKILL);
+  while (!reaped && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  ::kill(-pid, SIGKILL);  // anything its group started and left behind
+  exit_code = timed_out             ? kChildTimedOut
+              : killed_after_answer ? 0  // it answered; only its shutdown hung
+              : WIFEXITED(status)   ? WEXITSTATUS(status)
+                                    : 128 + WTERMSIG(status);
+  return timed_out ? "" : output;
 }
 
 }  // namespace oomlab

@@ -38,8 +38,9 @@ struct ChildLimits {
   // Names the report pipe's fd in the child's environment (OOMLAB_PROGRESS_FD=3 for a measured
   // command, which may write "done total unit" progress lines to it); empty: not exported.
   std::string report_fd_variable;
-  // The child's stdout goes to stderr: `--json` keeps stdout for records only.
-  bool stdout_to_stderr = false;
+  // The child's stdout goes to stderr: oomlab's stdout is for records (--json) and answers only. A
+  // measured command keeps its own stdout unless `oomlab measure --json` is given.
+  bool stdout_to_stderr = true;
   // Tree runs: the child may ask for an immediate full sample (MeasuredRun::sample_tree), through
   // a request pipe (fd 4 in the child) answered on an ack pipe (fd 5).
   bool tree_sample_requests = false;
@@ -52,6 +53,7 @@ struct ChildResult {
   int term_signal = 0;
   bool timed_out = false;         // the parent killed it at the time cap
   bool interrupted = false;       // the parent killed it because the user interrupted oomlab
+  bool killed_after_report = false; // its report arrived, but it did not exit within the grace period
   bool oom_kill_seen = false;     // the kernel's oom_kill counter rose while it ran
   rusage usage{};                 // from wait4: the child's own times, faults and ru_maxrss
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
@@ -65,13 +67,25 @@ struct ChildResult {
   std::size_t sample_count = 0;
 };
 
+// The child's environment: `inherited` with each variable that `harness_entries` ("NAME=value") sets
+// taken out, then the harness's entries, each name once (the last wins). glibc's getenv and CPython
+// read the first entry of a name, so an inherited one left in front would win over the harness's.
+std::vector<std::string> merged_environment(const std::vector<std::string>& inherited,
+                                            const std::vector<std::string>& harness_entries);
+
 // Runs `/proc/self/exe arguments...` (or `limits.program arguments...`) with the report pipe as fd 3
 // and waits for it, sampling its RSS.
 // `run_start/run_end` markers in the timeline come from the report (monotonic seconds), if present.
 ChildResult run_measured_child(const std::vector<std::string>& arguments, const ChildLimits& limits);
 
-// Runs `/proc/self/exe arguments...` and returns what it printed on stdout (stderr passes through).
-// Used for short helper children, such as the one that lists an experiment's Python variants.
-std::string capture_child_stdout(const std::vector<std::string>& arguments, int& exit_code);
+// Exit code of a helper child that did not answer in time (it was killed).
+inline constexpr int kChildTimedOut = -2;
+
+// Runs `/proc/self/exe arguments...` and returns what it wrote on fd 3, its answer. Its stdout goes
+// to stderr (as every child's does), so an experiment module's print() cannot corrupt the answer.
+// Used for short helper children, such as the one that lists an experiment's Python variants: an
+// import that hangs is killed with its process group after `timeout_seconds` (exit_code
+// kChildTimedOut, answer "").
+std::string capture_child_answer(const std::vector<std::string>& arguments, int& exit_code, double timeout_seconds);
 
 }  // namespace oomlab

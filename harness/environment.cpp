@@ -66,16 +66,27 @@ std::string bracketed_choice(const std::string& path) {
 
 }  // namespace
 
+// One folder name, never a path: letters, digits, '-', '_' and '.', and no leading '.' (so neither
+// "..", nor a hidden folder). "/tmp/evil" becomes "_tmp_evil", "../x" becomes "__x".
+std::string folder_name_from(std::string text) {
+  for (char& c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') c = '_';
+  }
+  for (char& c : text) {
+    if (c != '.') break;
+    c = '_';
+  }
+  return text;
+}
+
 std::string machine_id() {
+  // Chosen by the user, but still a folder under results/: sanitized as the hostname is.
   if (const char* from_environment = std::getenv("OOMLAB_MACHINE_ID"); from_environment && *from_environment) {
-    return from_environment;
+    return folder_name_from(from_environment);
   }
-  std::string id = hostname();
-  for (char& c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
-  }
+  std::string id = folder_name_from(hostname());
   const std::string system_id = first_line_of("/etc/machine-id");
-  if (system_id.size() >= 8) id += "-" + system_id.substr(0, 8);
+  if (system_id.size() >= 8) id += "-" + folder_name_from(system_id.substr(0, 8));
   return id.empty() ? "unknown-machine" : id;
 }
 

@@ -10,7 +10,8 @@
 namespace oomlab {
 
 // The folder name under results/: $OOMLAB_MACHINE_ID, or "<hostname>-<first 8 of /etc/machine-id>",
-// so a workshop can merge many participants' results without collisions.
+// so a workshop can merge many participants' results without collisions. Either is made a plain
+// folder name (no '/', no leading '.'), so records never land outside results/.
 std::string machine_id();
 
 // The `env` block of a record: machine_id, hostname, kernel, cpu_model, cpu_count, mem_total_bytes,

@@ -1,6 +1,7 @@
 // The oomlab command line: list, run, env, cleanup (and the hidden verbs a measurement child runs).
 // Bad usage exits with 2 and names the valid choices; see suite_runner.hpp for 0 and 1.
 #include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -47,6 +48,7 @@ nlohmann::json experiment_listing(const oomlab::Experiment& experiment) {
                             {"size_unit", experiment.size_unit}, {"sizes", experiment.sizes_by_scale},
                             {"variants", variants}};
   if (!experiment.python_error.empty()) listing["python_error"] = experiment.python_error;
+  if (!experiment.metadata_error.empty()) listing["error"] = experiment.metadata_error;
   return listing;
 }
 
@@ -62,6 +64,12 @@ int list_command(const std::filesystem::path& experiments_dir, bool as_json) {
     return 0;
   }
   for (const auto& experiment : experiments) {
+    if (!experiment.metadata_error.empty()) {
+      // Listed, so it is not silently missing; the others are listed as usual.
+      std::cout << experiment.name << ": malformed experiment.json, cannot run\n";
+      std::cerr << "oomlab: " << experiment.metadata_error << "\n";
+      continue;
+    }
     std::cout << experiment.name << ": " << experiment.title << "\n";
     for (const std::string& lang : oomlab::kLanguages) {
       std::cout << "  " << lang << ":";
@@ -80,7 +88,7 @@ int env_command(bool as_json) {
   nlohmann::json env = {{"build", oomlab::environment_block(OOMLAB_SOURCE_DIR)},
                         {"capabilities", oomlab::machine_capabilities()}};
   int exit_code = 0;
-  const std::string described = oomlab::capture_child_stdout({"__describe"}, exit_code);
+  const std::string described = oomlab::capture_child_answer({"__describe"}, exit_code, oomlab::describe_timeout_seconds());
   const auto interpreter = nlohmann::json::parse(described, nullptr, false);
   env["embedded_python"] = interpreter.is_object() ? interpreter.value("interpreter", nlohmann::json(nullptr)) : nullptr;
   if (as_json) {
@@ -139,18 +147,32 @@ int main(int argc, char** argv) {
   run->add_option("--scale", run_options.scale, "Scale: quick, default or large")
       ->check(CLI::IsMember(oomlab::kScales))
       ->excludes(size_option);
-  run->add_option("--repeat", repeats, "Measurements per point (default 3; 1 at quick scale)")
-      ->check(CLI::PositiveNumber);
-  run->add_option("--timeout", timeout_seconds, "Time cap per measurement in seconds (default: the experiment's)")
-      ->check(CLI::PositiveNumber);
+  // experiment.json's "repeats" has the same bound: a plan of a billion measurements is a typo.
+  run->add_option("--repeat", repeats, "Measurements per point, 1 to 1000 (default 3; 1 at quick scale)")
+      ->check(CLI::Range(1, 1000));
+  run->add_option("--timeout", timeout_seconds, "Time cap per measurement in seconds, above 0 and at most 86400 (default: the experiment's)")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            // CLI::PositiveNumber lets NaN through, and 1e10 overflows the deadline into the past.
+            char* end = nullptr;
+            const double seconds = std::strtod(text.c_str(), &end);
+            return end != text.c_str() && *end == '\0' && seconds > 0 && seconds <= oomlab::kMaxTimeoutSeconds
+                       ? std::string()
+                       : "--timeout must be a number of seconds above 0 and at most 86400 (a day), not '" + text + "'";
+          },
+          "SECONDS in (0, 86400]"));
   run->add_option("--results", run_options.results_root, "Results root: records go to DIR/<machine-id>/<experiment>.jsonl");
   run->add_flag("--json", run_options.json_output, "Also print each record on stdout, one JSON line each");
   run->add_option("--profile", run_options.profiles, "Swap experiments: profiles ram,none,ssd,hdd,zram (default all)")
       ->delimiter(',')
       ->check(CLI::IsMember(oomlab::kSwapProfiles));
   std::uint64_t mem_limit_bytes = 0;
-  auto* mem_limit_option = run->add_option("--mem-limit", mem_limit_bytes, "Swap experiments: the memory limit, e.g. 256M (default: the scale's)")
-                               ->transform(CLI::AsSizeValue(true));
+  // Binary units, as experiment.json's *_mib values: 256M is 256 MiB (CLI11's `true` would read 256,000,000).
+  auto* mem_limit_option =
+      run->add_option("--mem-limit", mem_limit_bytes,
+                      "Swap experiments: the memory limit, at least 16M; K, M, G, T are binary (KiB, MiB, GiB, TiB), "
+                      "e.g. 256M = 256 MiB (default: the scale's)")
+          ->transform(CLI::AsSizeValue(false));
   std::string dask_scheduler;
   run->add_option("--scheduler", dask_scheduler,
                   "out_of_core: run remedy_dask on this Dask cluster (tcp://host:port) instead of a local one")
@@ -242,6 +264,11 @@ int main(int argc, char** argv) {
     return cli_exit == 0 ? 0 : 2;  // --help is success; every parse error is bad usage
   }
 
+  // A reader that goes away (`oomlab list | head -n1`, `oomlab cleanup | head`) must not kill the
+  // parent halfway: writes fail with EPIPE instead. `run` also ends its measurements on it (see
+  // interrupt.hpp). The measurement children get the default back before exec.
+  if (!*child && !*describe) ::signal(SIGPIPE, SIG_IGN);
+
   try {
     if (*list) return list_command(experiments_dir, as_json);
     if (*env) return env_command(as_json);
@@ -258,7 +285,7 @@ int main(int argc, char** argv) {
       return oomlab::run_measure(measure_options);
     }
     if (*child) return oomlab::run_measurement_child(request, 3);
-    if (*describe) return oomlab::run_describe_child(describe_dir);
+    if (*describe) return oomlab::run_describe_child(describe_dir, 3);
     if (*run) {
       run_options.experiments_dir = experiments_dir;
       if (*size_option) run_options.size = size;
@@ -267,6 +294,7 @@ int main(int argc, char** argv) {
       if (*mem_limit_option) run_options.mem_limit_bytes = mem_limit_bytes;
       // The children inherit it; experiments/out_of_core reads it.
       if (!dask_scheduler.empty()) ::setenv("OOMLAB_DASK_SCHEDULER", dask_scheduler.c_str(), 1);
+      run_options.dask_scheduler = dask_scheduler;
       return oomlab::run_suite(run_options);
     }
   } catch (const oomlab::UsageError& error) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "embedded_python.hpp"
@@ -25,12 +26,15 @@ void run_cpp_variant(const MeasurementRequest& request, MeasuredRun& run) {
   run.stop();
 }
 
-void run_python_variant(const MeasurementRequest& request, MeasuredRun& run, nlohmann::json& report) {
-  EmbeddedPython python;
-  python.load_experiment(request.experiment_dir);
-  report["interpreter"] = python.describe_interpreter();
+// `python` outlives the report: the interpreter shuts down (joins non-daemon threads, runs atexit
+// hooks) only after the result is sent, so a hang or crash there cannot change the outcome.
+void run_python_variant(const MeasurementRequest& request, MeasuredRun& run, nlohmann::json& report,
+                        std::unique_ptr<EmbeddedPython>& python) {
+  python = std::make_unique<EmbeddedPython>();
+  python->load_experiment(request.experiment_dir);
+  report["interpreter"] = python->describe_interpreter();
   run.start();
-  python.call_variant(request.variant, run);
+  python->call_variant(request.variant, run);
   run.stop();
 }
 
@@ -41,11 +45,12 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   MeasuredRun run(request.size, report_fd);
   nlohmann::json report;
+  std::unique_ptr<EmbeddedPython> python;  // declared after `run`, so it is finalized first
   try {
     if (request.lang == "cpp") {
       run_cpp_variant(request, run);
     } else {
-      run_python_variant(request, run, report);
+      run_python_variant(request, run, report, python);
     }
     report.update(run.result());
     report["outcome"] = "ok";
@@ -59,17 +64,21 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   }
   const bool sent = send_message(report_fd, report);
   ::close(report_fd);
+  python.reset();  // Py_Finalize, after the report (the parent allows it a grace period)
   return sent ? 0 : 3;
 }
 
-int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir) {
+int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir, int answer_fd) {
+  // Processes an experiment module starts on import must not hold the answer pipe open.
+  const bool has_answer_fd = ::fcntl(answer_fd, F_SETFD, FD_CLOEXEC) == 0;
   nlohmann::json description;
+  std::unique_ptr<EmbeddedPython> python;  // finalized after the answer, as in a measurement
   try {
-    EmbeddedPython python;
-    description["interpreter"] = python.describe_interpreter();
+    python = std::make_unique<EmbeddedPython>();
+    description["interpreter"] = python->describe_interpreter();
     if (experiment_dir) {
-      python.load_experiment(*experiment_dir);
-      description["variants"] = python.variants();
+      python->load_experiment(*experiment_dir);
+      description["variants"] = python->variants();
     }
   } catch (const PythonVariantError& error) {
     description["error"] = error.what();
@@ -77,7 +86,15 @@ int run_describe_child(const std::optional<std::filesystem::path>& experiment_di
   } catch (const std::exception& error) {
     description["error"] = error.what();
   }
+  // The answer pipe if the parent gave one (fd 3), else stdout (run by hand).
+  if (has_answer_fd) {
+    const bool sent = send_message(answer_fd, description);
+    ::close(answer_fd);
+    python.reset();
+    return sent ? 0 : 3;
+  }
   std::cout << description.dump() << std::endl;
+  python.reset();
   return 0;
 }
 

@@ -23,9 +23,9 @@ struct MeasurementRequest {
 // "reason", "traceback"}. Returns the process exit code (0 when a report was written).
 int run_measurement_child(const MeasurementRequest& request, int report_fd);
 
-// Starts the embedded interpreter and prints one JSON object on stdout: {"interpreter": {...}} and,
-// given an experiment folder, {"variants": [...]} or {"error", "traceback"} if experiment.py fails
-// to import. Returns 0 when the JSON was printed.
-int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir);
+// Starts the embedded interpreter and writes one JSON object to `answer_fd` (stdout if that is not
+// open): {"interpreter": {...}} and, given an experiment folder, {"variants": [...]} or {"error",
+// "traceback"} if experiment.py fails to import. Returns 0 when the JSON was written.
+int run_describe_child(const std::optional<std::filesystem::path>& experiment_dir, int answer_fd);
 
 }  // namespace oomlab

@@ -39,6 +39,10 @@ Outcome classify_outcome(const ChildResult& child, const nlohmann::json& report,
   if (has_report && report.at("outcome") == "error") {
     return {"error", report.value("reason", "the variant failed")};
   }
+  if (child.killed_after_report && has_report) {
+    // The variant finished and said so; only the interpreter's shutdown hung, and the parent ended it.
+    return {"ok", ""};
+  }
   if (!child.exited) {
     if (child.term_signal == SIGKILL && child.oom_kill_seen) {
       return {"oom_killed", "killed by the kernel's OOM killer (SIGKILL while the oom_kill counter rose" + progress + ")"};

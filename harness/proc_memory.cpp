@@ -119,7 +119,11 @@ std::optional<std::uint64_t> read_meminfo_bytes(const std::string& field) {
 }
 
 std::optional<std::uint64_t> read_vmstat_counter(const std::string& field) {
-  std::ifstream in("/proc/vmstat");
+  return read_named_counter("/proc/vmstat", field);
+}
+
+std::optional<std::uint64_t> read_named_counter(const std::filesystem::path& file, const std::string& field) {
+  std::ifstream in(file);
   std::string name;
   std::uint64_t value = 0;
   while (in >> name >> value) {

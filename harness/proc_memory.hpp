@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,5 +51,8 @@ std::optional<std::uint64_t> read_meminfo_bytes(const std::string& field);
 
 // A counter from /proc/vmstat ("oom_kill", "pswpin", ...), or nothing.
 std::optional<std::uint64_t> read_vmstat_counter(const std::string& field);
+
+// A counter from a file of "name value" lines (/proc/vmstat, a cgroup's memory.stat), or nothing.
+std::optional<std::uint64_t> read_named_counter(const std::filesystem::path& file, const std::string& field);
 
 }  // namespace oomlab

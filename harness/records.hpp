@@ -13,7 +13,9 @@ inline constexpr const char* kRecordSchema = "oomlab.record/1";
 
 // Appends `record` as one line. The line goes out in a single write() to a file opened with
 // O_APPEND, under an exclusive flock, so concurrent or interrupted runs never leave a broken or
-// interleaved line. Creates the folder if needed. Throws std::runtime_error on failure.
+// interleaved line. If the file ends in a torn line (a writer killed mid-write), the record starts on
+// a new line. A short write is cut off again. Creates the folder if needed. Throws
+// std::runtime_error naming the file on failure.
 void append_record(const std::filesystem::path& file, const nlohmann::json& record);
 
 // results/<machine-id>/<experiment>.jsonl under `results_root`.

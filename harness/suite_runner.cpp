@@ -2,12 +2,19 @@
 #include "suite_runner.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <csignal>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <memory>
 #include <sstream>
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -21,11 +28,15 @@
 #include "proc_memory.hpp"
 #include "records.hpp"
 #include "scratch.hpp"
+#include "swap_lock.hpp"
 #include "swap_profile.hpp"
 #include "cleanup.hpp"
 
 namespace oomlab {
 namespace {
+
+constexpr std::uint64_t kMinMemLimitBytes = 16ULL << 20;    // below it even the runtime alone is OOM-killed
+constexpr std::uint64_t kMinFreeResultsBytes = 1ULL << 20;  // a few hundred records with timelines
 
 struct Measurement {
   const Experiment* experiment;
@@ -35,6 +46,7 @@ struct Measurement {
   std::int64_t size;
   int repeat;   // 1-based
   int repeats;
+  std::string command;  // the command that reproduces it (see reproduce_command)
 };
 
 std::string join(const std::vector<std::string>& items, const std::string& separator = ", ") {
@@ -49,18 +61,32 @@ std::vector<std::string> variant_names(const Experiment& experiment, const std::
   return names;
 }
 
-std::vector<Experiment*> select_experiments(std::vector<Experiment>& all, const std::vector<std::string>& wanted) {
+// The experiments named (or all). A malformed one named on its own is bad usage; under `all` it is
+// left out and returned in `malformed`, so the others still run.
+std::vector<Experiment*> select_experiments(std::vector<Experiment>& all, const std::vector<std::string>& wanted,
+                                            std::vector<const Experiment*>& malformed) {
   std::vector<std::string> known;
-  for (const Experiment& experiment : all) known.push_back(experiment.name);
+  for (const Experiment& experiment : all) {
+    if (experiment.metadata_error.empty()) known.push_back(experiment.name);
+  }
   std::vector<Experiment*> selected;
   for (const std::string& name : wanted) {
     if (name == "all") {
-      for (Experiment& experiment : all) selected.push_back(&experiment);
+      for (Experiment& experiment : all) {
+        if (experiment.metadata_error.empty()) {
+          selected.push_back(&experiment);
+        } else if (std::find(malformed.begin(), malformed.end(), &experiment) == malformed.end()) {
+          malformed.push_back(&experiment);
+        }
+      }
       continue;
     }
     auto found = std::find_if(all.begin(), all.end(), [&](const Experiment& e) { return e.name == name; });
     if (found == all.end()) {
       throw UsageError("unknown experiment '" + name + "'; valid: " + join(known) + " (or all)");
+    }
+    if (!found->metadata_error.empty()) {
+      throw UsageError(found->metadata_error + "; experiments that can run: " + join(known));
     }
     selected.push_back(&*found);
   }
@@ -81,10 +107,90 @@ std::string mib_text(double bytes) {
   return text;
 }
 
-// The command that reproduces one measurement on its own.
-std::string reproduce_command(const Measurement& m) {
-  return "build/oomlab run " + m.experiment->name + (m.profile.empty() ? "" : " --profile " + m.profile) + " --lang " +
-         m.lang + " --variant " + m.variant->name + " --size " + std::to_string(m.size) + " --repeat 1";
+// Flags that are well-formed but out of range, or that do not apply to what was selected.
+void check_run_options(const RunOptions& options, const std::vector<Experiment*>& selected) {
+  if (options.timeout_seconds && !(*options.timeout_seconds > 0 && *options.timeout_seconds <= kMaxTimeoutSeconds)) {
+    throw UsageError("--timeout must be a number of seconds above 0 and at most " +
+                     std::to_string(static_cast<int>(kMaxTimeoutSeconds)) + " (a day)");
+  }
+  if (options.mem_limit_bytes) {
+    if (*options.mem_limit_bytes < kMinMemLimitBytes || *options.mem_limit_bytes > kMaxMemoryBytes) {
+      throw UsageError("--mem-limit " + std::to_string(*options.mem_limit_bytes) +
+                       " bytes is out of range: give 16M to 1024T (K, M, G, T are KiB, MiB, GiB, TiB), e.g. 256M");
+    }
+    if (std::none_of(selected.begin(), selected.end(), [](const Experiment* e) { return !e->swap_profiles.empty(); })) {
+      throw UsageError("--mem-limit applies to experiments with swap profiles only (such as swap); none is selected");
+    }
+  }
+}
+
+// Records must be writable before anything is measured or set up: found after a swap set-up, an
+// unwritable folder would lose the run.
+void check_results_writable(const std::filesystem::path& results_root, const std::string& machine,
+                            const std::vector<Experiment*>& selected) {
+  const std::filesystem::path folder = results_root / machine;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error || ::access(folder.c_str(), W_OK) != 0) {
+    throw UsageError("cannot write records to " + folder.string() + ": " +
+                     (error ? error.message() : std::string(std::strerror(errno))) + "; give a writable --results DIR");
+  }
+  struct statvfs space {};
+  if (::statvfs(folder.c_str(), &space) == 0) {
+    const std::uint64_t free_bytes = static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize;
+    if (free_bytes < kMinFreeResultsBytes) {
+      throw UsageError("only " + std::to_string(free_bytes) + " bytes free for records in " + folder.string() +
+                       " (at least 1 MiB needed); free some space or give another --results DIR");
+    }
+  }
+  for (const Experiment* experiment : selected) {
+    const std::filesystem::path file = record_file(results_root, machine, experiment->name);
+    if (::access(file.c_str(), F_OK) == 0 && ::access(file.c_str(), W_OK) != 0) {
+      struct stat owner {};
+      ::stat(file.c_str(), &owner);
+      throw UsageError("cannot append to " + file.string() + " (owned by uid " + std::to_string(owner.st_uid) +
+                       ", written by an earlier run as another user): give another --results DIR, or chown it to you");
+    }
+  }
+}
+
+// A number as the shortest text that reads back as the same double (2, 0.5, 1e-05).
+std::string number_text(double value) {
+  char text[32];
+  const auto [end, error] = std::to_chars(text, text + sizeof(text), value);
+  return error == std::errc() ? std::string(text, end) : std::to_string(value);
+}
+
+std::string shell_word(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-:,+=") ==
+                           std::string::npos) {
+    return text;
+  }
+  std::string quoted = "'";
+  for (const char c : text) quoted += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// The command that reproduces one measurement with the same settings: a size of the scale is named
+// by the scale (a --size would make the scale `custom`, with the default scale's limit, swap size
+// and time cap), and every flag that changes a setting is kept.
+std::string reproduce_command(const Measurement& m, const std::string& scale, const RunOptions& options) {
+  std::string command = "build/oomlab run " + m.experiment->name;
+  if (!m.profile.empty()) command += " --profile " + m.profile;
+  command += " --lang " + m.lang + " --variant " + m.variant->name;
+  command += scale == "custom" ? " --size " + std::to_string(m.size) : " --scale " + scale;
+  command += " --repeat 1";
+  if (options.timeout_seconds) command += " --timeout " + number_text(*options.timeout_seconds);
+  if (!m.profile.empty() && options.mem_limit_bytes) command += " --mem-limit " + std::to_string(*options.mem_limit_bytes);
+  if (!m.profile.empty() && options.swap_directory != kDefaultSwapDirectory) {
+    command += " --swap-dir " + shell_word(options.swap_directory.string());
+  }
+  if (!options.dask_scheduler.empty()) command += " --scheduler " + shell_word(options.dask_scheduler);
+  return command;
+}
+
+std::string interruption_cause() {
+  return interrupt_signal() == SIGPIPE ? "output closed (stdout or stderr), stopped like an interrupt" : "interrupted";
 }
 
 double seconds_of(const timeval& time) { return time.tv_sec + time.tv_usec / 1e6; }
@@ -104,7 +210,7 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
       {"scale", scale},
       {"outcome", outcome.outcome},
       {"recorded_at", iso_time_now()},
-      {"command", reproduce_command(m)},
+      {"command", m.command},
   };
   if (!outcome.reason.empty()) record["reason"] = outcome.reason;
   // A run that did not finish keeps the last progress it noted: how far it got.
@@ -135,6 +241,8 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
     for (const auto& [field, value] : child.tree_peaks.items()) record[field] = value;
   }
   if (!child.exited && child.term_signal != 0) record["term_signal"] = child.term_signal;
+  // Its report arrived but it did not exit within the grace period (a non-daemon thread, say).
+  if (child.killed_after_report) record["killed_after_report"] = true;
   record["env"] = env;
   return record;
 }
@@ -153,7 +261,7 @@ nlohmann::json build_skipped_record(const Measurement& m, const std::string& sca
   return {{"schema", kRecordSchema}, {"experiment", m.experiment->name}, {"variant", m.variant->name},
           {"variant_doc", m.variant->doc}, {"lang", m.lang}, {"size", m.size}, {"size_unit", m.experiment->size_unit},
           {"repeat", m.repeat}, {"repeats", m.repeats}, {"scale", scale}, {"outcome", "skipped"}, {"reason", reason},
-          {"swap_profile", m.profile}, {"recorded_at", iso_time_now()}, {"command", reproduce_command(m)}, {"env", env}};
+          {"swap_profile", m.profile}, {"recorded_at", iso_time_now()}, {"command", m.command}, {"env", env}};
 }
 
 // Under a memory limit, an OOM kill or the time cap is what the experiment is there to show: a
@@ -168,7 +276,7 @@ bool counts_as_failure(const Measurement& m, const std::string& outcome) {
 // runs under a limit. Sets `interrupted` (and returns nothing useful) if the user stopped oomlab.
 nlohmann::json measure(const Measurement& m, const std::string& scale, const RunOptions& options,
                        const CgroupSupport& cgroups, const std::optional<CgroupSettings>& cgroup_settings,
-                       const nlohmann::json& env, bool& interrupted) {
+                       const nlohmann::json& env, bool swap_lock_held, bool& interrupted) {
   ChildLimits limits;
   limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_for(scale));
   limits.sampler.whole_tree = m.experiment->process_tree;
@@ -205,6 +313,13 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
       limits);
   interrupted = child.interrupted;
   if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
+  // Where the kernel counts swap per cgroup (v2 memory.stat has pswpin/pswpout from Linux 6.12),
+  // the run's own counters; read before the cgroup goes.
+  std::optional<std::uint64_t> cgroup_swap_ins, cgroup_swap_outs;
+  if (cgroup && !m.profile.empty()) {
+    cgroup_swap_ins = read_named_counter(cgroup->memory_path() / "memory.stat", "pswpin");
+    cgroup_swap_outs = read_named_counter(cgroup->memory_path() / "memory.stat", "pswpout");
+  }
   cgroup.reset();  // removed now: leftover workers are killed with it
   end_orphaned_workers();  // and without a cgroup, those that left the child's process group
   const nlohmann::json& report = child.report;
@@ -214,11 +329,19 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
     record["tree_peak_reason"] = "no tree peak: " + no_cgroup_reason + " (RSS and PSS sums were still sampled)";
   }
   if (!m.profile.empty()) {
-    // Machine-wide counters: oomlab's own job is the only one swapping while it runs.
-    const auto swap_ins_after = read_vmstat_counter("pswpin");
-    const auto swap_outs_after = read_vmstat_counter("pswpout");
-    if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
-    if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
+    if (cgroup_swap_ins && cgroup_swap_outs) {
+      record["swap_counter_scope"] = "cgroup";
+      record["swap_in_pages"] = *cgroup_swap_ins;
+      record["swap_out_pages"] = *cgroup_swap_outs;
+    } else {
+      // Machine-wide counters (cgroup v1 counts no swap-ins per cgroup): taken under the swap lock,
+      // so no other oomlab run swaps meanwhile; other programs on the machine may.
+      record["swap_counter_scope"] = swap_lock_held ? "machine_wide_under_lock" : "machine_wide";
+      const auto swap_ins_after = read_vmstat_counter("pswpin");
+      const auto swap_outs_after = read_vmstat_counter("pswpout");
+      if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
+      if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
+    }
   }
   return record;
 }
@@ -227,7 +350,9 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
 
 int run_suite(const RunOptions& options) {
   std::vector<Experiment> all = discover_experiments(options.experiments_dir);
-  const std::vector<Experiment*> selected = select_experiments(all, options.experiments);
+  std::vector<const Experiment*> malformed;
+  const std::vector<Experiment*> selected = select_experiments(all, options.experiments, malformed);
+  check_run_options(options, selected);
   const std::vector<std::string> languages = options.languages.empty() ? kLanguages : options.languages;
   for (const std::string& lang : languages) {
     if (std::find(kLanguages.begin(), kLanguages.end(), lang) == kLanguages.end()) {
@@ -258,8 +383,24 @@ int run_suite(const RunOptions& options) {
     const std::vector<std::int64_t> sizes =
         options.size ? std::vector<std::int64_t>{*options.size} : experiment->sizes_by_scale.at(scale);
     // Profile first, so each swap device is made once and removed before the next one.
+    // A --profile that the experiment does not declare is not run for it (out_of_core declares
+    // only `none`: `run all --profile zram` must not run it under zram).
     std::vector<std::string> profiles = {""};
-    if (!experiment->swap_profiles.empty()) profiles = options.profiles.empty() ? experiment->swap_profiles : options.profiles;
+    if (!experiment->swap_profiles.empty()) {
+      profiles = experiment->swap_profiles;
+      if (!options.profiles.empty()) {
+        profiles.erase(std::remove_if(profiles.begin(), profiles.end(),
+                                      [&](const std::string& profile) {
+                                        return std::find(options.profiles.begin(), options.profiles.end(), profile) ==
+                                               options.profiles.end();
+                                      }),
+                       profiles.end());
+      }
+      if (profiles.empty()) {
+        std::cerr << "oomlab: " << experiment->name << " declares no profile " << join(options.profiles, ",")
+                  << " (only " << join(experiment->swap_profiles) << "); not run\n";
+      }
+    }
     const auto found_repeats = experiment->repeats_by_scale.find(scale);
     const int experiment_repeats = options.repeats.value_or(
         found_repeats != experiment->repeats_by_scale.end() ? found_repeats->second : repeats);
@@ -272,7 +413,8 @@ int run_suite(const RunOptions& options) {
             if (!wanted) continue;
             if (experiment->smallest_size_only.count(variant.name) && size != sizes.front()) continue;
             for (int repeat = 1; repeat <= experiment_repeats; ++repeat) {
-              plan.push_back({experiment, profile, lang, &variant, size, repeat, experiment_repeats});
+              plan.push_back({experiment, profile, lang, &variant, size, repeat, experiment_repeats, ""});
+              plan.back().command = reproduce_command(plan.back(), scale, options);
             }
           }
         }
@@ -284,13 +426,36 @@ int run_suite(const RunOptions& options) {
       throw UsageError("unknown swap profile '" + profile + "'; valid: " + join(kSwapProfiles));
     }
   }
-  if (!options.profiles.empty() &&
-      std::none_of(selected.begin(), selected.end(), [](const Experiment* e) { return !e->swap_profiles.empty(); })) {
-    throw UsageError("--profile applies to experiments with swap profiles only (such as swap)");
+  if (!options.profiles.empty() && std::none_of(plan.begin(), plan.end(), [](const Measurement& m) { return !m.profile.empty(); })) {
+    std::string declared;
+    for (const Experiment* experiment : selected) {
+      if (!experiment->swap_profiles.empty()) declared += "; " + experiment->name + ": " + join(experiment->swap_profiles);
+    }
+    throw UsageError("--profile " + join(options.profiles, ",") + " is declared by none of the experiments selected" +
+                     (declared.empty() ? " (it applies to experiments with swap profiles only, such as swap)"
+                                       : "; they declare" + declared));
   }
 
+  check_results_writable(options.results_root, machine_id(), selected);
   install_interrupt_handlers();
   become_subreaper();  // a measurement's orphaned workers come back to oomlab, to be ended with it
+  // Before anything is changed (even a record written): a swap run waits here for another one.
+  const bool uses_swap = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return !m.profile.empty(); });
+  std::unique_ptr<SwapLock> swap_lock;  // declared before the profile, so released after its teardown
+  if (uses_swap && ::geteuid() == 0) {
+    try {
+      swap_lock = std::make_unique<SwapLock>();
+    } catch (const SwapLockBusy& busy) {
+      throw UsageError(busy.what());
+    } catch (const std::exception& error) {
+      std::cerr << "oomlab: " << error.what() << "; going on without the swap lock\n";
+    }
+    if (interrupt_requested()) {
+      std::cerr << "oomlab: " << interruption_cause() << " while waiting for the swap lock; nothing was measured\n";
+      return 128 + interrupt_signal();
+    }
+  }
+  const bool swap_lock_held = swap_lock && swap_lock->held();
   const CgroupSupport cgroups = probe_cgroups();
   const nlohmann::json env = environment_block(options.source_dir);
   const std::string machine = env.at("machine_id");
@@ -307,6 +472,13 @@ int run_suite(const RunOptions& options) {
     ++failures;
   }
 
+  for (const Experiment* experiment : malformed) {
+    // `run all` goes on with the others; the run still fails, so the broken file is not missed.
+    std::cerr << "error: " << experiment->metadata_error << "; " << experiment->name << " was not run\n";
+    ++failures;
+  }
+
+
   // Every run starts by removing what a killed earlier run left, as its ownership records prove
   // (never a live run's). Cheap when nothing was left: one folder of records is read.
   const CleanupReport leftovers = cleanup_leftovers();
@@ -318,7 +490,8 @@ int run_suite(const RunOptions& options) {
   for (std::size_t index = 0; index < plan.size(); ++index) {
     const Measurement& m = plan[index];
     if (interrupt_requested()) {
-      std::cerr << "oomlab: interrupted; " << index << " of " << plan.size() << " measurements were recorded\n";
+      std::cerr << "oomlab: " << interruption_cause() << "; " << index << " of " << plan.size()
+                << " measurements were recorded\n";
       return 128 + interrupt_signal();
     }
     const bool new_profile = index == 0 || plan[index - 1].profile != m.profile || plan[index - 1].experiment != m.experiment;
@@ -339,6 +512,7 @@ int run_suite(const RunOptions& options) {
     std::cerr << "[" << index + 1 << "/" << plan.size() << "] " << m.experiment->name << " "
               << (m.profile.empty() ? "" : m.profile + " ") << m.lang << " " << m.variant->name << " n=" << m.size
               << " rep " << m.repeat << "/" << m.repeats << " … " << std::flush;
+    if (!std::cerr) request_interrupt(SIGPIPE);  // stderr closed: end now, with teardown
     nlohmann::json record;
     if (!m.profile.empty() && !profile_skip_reason.empty()) {
       record = build_skipped_record(m, scale, "swap profile " + m.profile + ": " + profile_skip_reason, env);
@@ -346,10 +520,10 @@ int run_suite(const RunOptions& options) {
       const std::optional<CgroupSettings> limits =
           active_profile ? std::optional<CgroupSettings>(active_profile->cgroup_settings()) : std::nullopt;
       bool interrupted = false;
-      record = measure(m, scale, options, cgroups, limits, env, interrupted);
+      record = measure(m, scale, options, cgroups, limits, env, swap_lock_held, interrupted);
       if (interrupted) {
         std::cerr << "interrupted\n"
-                  << "oomlab: interrupted; " << index << " of " << plan.size()
+                  << "oomlab: " << interruption_cause() << "; " << index << " of " << plan.size()
                   << " measurements were recorded, the one under way was discarded\n";
         return 128 + interrupt_signal();
       }
@@ -358,7 +532,14 @@ int run_suite(const RunOptions& options) {
     append_record(record_file(options.results_root, machine, m.experiment->name), record);
     if (options.json_output) std::cout << record.dump() << std::endl;
     std::cerr << progress_result(record) << "\n";
+    // A reader that went away (`--json | head -n1`): the record is in the file; stop as after
+    // Ctrl-C, so the swap device is switched off and removed on the way out.
+    if (!std::cout || !std::cerr) request_interrupt(SIGPIPE);
     if (counts_as_failure(m, record.at("outcome"))) ++failures;
+  }
+  if (interrupt_requested()) {
+    std::cerr << "oomlab: " << interruption_cause() << " after the last measurement was recorded\n";
+    return 128 + interrupt_signal();
   }
   std::cerr << "oomlab: " << plan.size() << " measurements, " << failures << " failed; records in "
             << (options.results_root / machine).string() << "\n";

@@ -4,7 +4,11 @@
 // transient peak vanishes.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "measured_run.hpp"
@@ -88,6 +92,18 @@ TEST(ProcMemory, StatusAndStatmAgreeOnTheRss) {
 TEST(ProcMemory, GoneProcessReadsAsNothing) {
   EXPECT_FALSE(oomlab::read_status_memory(999999999).has_value());
   EXPECT_FALSE(oomlab::read_rss_bytes_fast(999999999).has_value());
+}
+
+// A swap record's counters come from the run's cgroup where its memory.stat has pswpin/pswpout
+// (cgroup v2, Linux 6.12 on), else from /proc/vmstat: the same reader, a field by its whole name.
+TEST(ProcMemory, NamedCounterReadsTheFieldAskedByItsWholeName) {
+  const auto file = std::filesystem::temp_directory_path() / ("oomlab-memory-stat-" + std::to_string(::getpid()));
+  std::ofstream(file) << "pgpgin 5\npswpin_extra 99\npswpin 12\npswpout 7\n";
+  EXPECT_EQ(oomlab::read_named_counter(file, "pswpin"), std::optional<std::uint64_t>(12));
+  EXPECT_EQ(oomlab::read_named_counter(file, "pswpout"), std::optional<std::uint64_t>(7));
+  EXPECT_FALSE(oomlab::read_named_counter(file, "pswp").has_value());
+  EXPECT_FALSE(oomlab::read_named_counter(file.string() + "-missing", "pswpin").has_value());
+  std::filesystem::remove(file);
 }
 
 TEST(ProcMemory, MeminfoHasTheMachinesMemory) {

@@ -26,6 +26,19 @@ def test_malformed_lines_are_skipped_with_a_warning_and_the_rest_is_kept(tmp_pat
     assert all(str(path) in warning for warning in warnings)
 
 
+def test_a_torn_line_costs_only_itself_when_the_next_record_starts_on_a_fresh_line(tmp_path):
+    # What the harness writes after a writer was killed mid-line: the torn start, a newline the next
+    # append put first (records.cpp), then whole records. Every whole line is read.
+    first, second, third = (dict(make_record(), repeat=index) for index in (1, 2, 3))
+    path = tmp_path / "m" / "lists.jsonl"
+    path.parent.mkdir()
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second)[:40] + "\n" + json.dumps(third) + "\n")
+    warnings = []
+    loaded = rec.load_records([tmp_path], warn=warnings.append)
+    assert [record["repeat"] for record in loaded] == [1, 3]
+    assert len(warnings) == 1 and f"{path}:2" in warnings[0]
+
+
 def test_a_missing_results_directory_is_a_warning_not_a_crash(tmp_path):
     warnings = []
     assert rec.load_records([tmp_path / "nowhere"], warn=warnings.append) == []
