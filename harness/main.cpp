@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   run->add_option("--results", run_options.results_root, "Results root: records go to DIR/<machine-id>/<experiment>.jsonl");
   run->add_flag("--json", run_options.json_output, "Also print each record on stdout, one JSON line each");
+  bool no_summary = false;
+  run->add_flag("--no-summary", no_summary, "Do not end with the table of medians, ratios and claim verdicts");
   run->add_option("--profile", run_options.profiles, "Swap experiments: profiles ram,none,ssd,hdd,zram (default all)")
       ->delimiter(',')
       ->check(CLI::IsMember(oomlab::kSwapProfiles));
@@ -291,6 +293,7 @@ int main(int argc, char** argv) {
       if (repeats > 0) run_options.repeats = repeats;
       if (timeout_seconds > 0) run_options.timeout_seconds = timeout_seconds;
       if (*mem_limit_option) run_options.mem_limit_bytes = mem_limit_bytes;
+      run_options.summary = !no_summary;
       // The children inherit it; experiments/out_of_core reads it.
       if (!dask_scheduler.empty()) ::setenv("OOMLAB_DASK_SCHEDULER", dask_scheduler.c_str(), 1);
       return oomlab::run_suite(run_options);

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,7 @@
 #include "outcome.hpp"
 #include "proc_memory.hpp"
 #include "records.hpp"
+#include "run_summary.hpp"
 #include "scratch.hpp"
 #include "swap_profile.hpp"
 #include "cleanup.hpp"
@@ -309,6 +311,8 @@ int run_suite(const RunOptions& options) {
   if (uses_swap) {
     for (const std::string& removed : cleanup_leftovers().removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
   }
+  const std::string run_started_at = iso_time_now();  // the summary's "this run": records from here on
+  std::set<std::filesystem::path> written_files;
   std::unique_ptr<SwapProfile> active_profile;  // its device lives until the plan moves on
   std::string profile_skip_reason;
 
@@ -352,6 +356,7 @@ int run_suite(const RunOptions& options) {
       }
       if (active_profile) record.update(active_profile->description());
     }
+    written_files.insert(record_file(options.results_root, machine, m.experiment->name));
     append_record(record_file(options.results_root, machine, m.experiment->name), record);
     if (options.json_output) std::cout << record.dump() << std::endl;
     std::cerr << progress_result(record) << "\n";
@@ -359,6 +364,7 @@ int run_suite(const RunOptions& options) {
   }
   std::cerr << "oomlab: " << plan.size() << " measurements, " << failures << " failed; records in "
             << (options.results_root / machine).string() << "\n";
+  if (options.summary) print_run_summary(options.source_dir, options.experiments_dir, written_files, scale, run_started_at);
   return failures == 0 ? 0 : 1;
 }
 

@@ -32,6 +32,7 @@ struct RunOptions {
   std::optional<std::uint64_t> mem_limit_bytes;  // swap experiments: overrides the scale's limit
   std::filesystem::path swap_directory;  // where swap files go
   bool json_output = false;              // also print each record on stdout
+  bool summary = true;                   // end with the table of run_summary.hpp (on stderr)
 };
 
 // Returns the exit code: 0 all ok (or skipped), 1 some measurement failed, 128+signal if the user

@@ -1,0 +1,150 @@
+"""The table that ends `oomlab run`: per experiment, each variant's median peak above baseline (and bytes
+per element), its time, both as ratios to the experiment's baseline, and the verdicts of its claims.
+
+`oomlab run` starts this script in a process of its own once its measurements are done (the harness
+never starts Python in-process). The verdicts come from report/claims.py, the code that makes the
+report's, through its public functions only: load_claim_entries, evaluate, combine_verdicts.
+
+Usage: run_summary.py --scale S --since ISO-TIME [--experiments-dir D] RECORD-FILES...
+Plain text, at most 100 columns, on stdout (the harness sends it to its stderr).
+"""
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: make `import report.…` work from any directory
+    sys.path.insert(0, str(REPO))
+
+from report import claims as cl  # noqa: E402
+from report import records as rec  # noqa: E402
+from report.units import format_bytes, format_ratio, format_seconds  # noqa: E402
+
+WIDTH = 100
+
+
+def _median(records, field):
+    values = [r[field] for r in records if isinstance(r.get(field), (int, float))]
+    return statistics.median(values) if values else None
+
+
+def _ratio_text(value, reference):
+    return format_ratio(value / reference) if value is not None and reference else "-"
+
+
+def variant_rows(records):
+    """[(label, size, size_unit, peak, time, n)] at each (lang, variant, profile)'s largest size this run,
+    baseline first in each language."""
+    groups = {}
+    for record in records:
+        key = (record.get("lang"), record.get("variant"), record.get("swap_profile") or "")
+        groups.setdefault(key, []).append(record)
+    rows = []
+    for (lang, variant, profile), group in groups.items():
+        ok = [r for r in group if rec.is_ok(r)]
+        if not ok:
+            outcomes = sorted({r.get("outcome", "?") for r in group})
+            rows.append({"lang": lang, "variant": variant, "profile": profile, "size": max(r["size"] for r in group),
+                         "size_unit": group[0].get("size_unit") or "", "peak": None, "time": None,
+                         "outcome": "/".join(outcomes)})
+            continue
+        size = max(r["size"] for r in ok)
+        at_size = [r for r in ok if r["size"] == size]
+        rows.append({"lang": lang, "variant": variant, "profile": profile, "size": size,
+                     "size_unit": at_size[0].get("size_unit") or "",
+                     "peak": _median(at_size, "peak_delta_bytes"), "time": _median(at_size, "wall_seconds"),
+                     "outcome": "ok"})
+    order = {"baseline": 0, "noop": 2}
+    rows.sort(key=lambda row: (row["lang"] != "py", row["profile"], order.get(row["variant"], 1), row["variant"]))
+    return rows
+
+
+def variant_table(rows):
+    """Lines of the variants' table; ratios are to the baseline of the same language, size and profile."""
+    baselines = {(r["lang"], r["profile"], r["size"]): r for r in rows if r["variant"] == "baseline"}
+    header = f"  {'variant':<30} {'size':>10} {'peak above':>11} {'B/elem':>7} {'time':>9} {'peak÷base':>10} {'time÷base':>10}"
+    lines = [header]
+    for row in rows:
+        name = f"{row['lang']} {row['variant']}" + (f" [{row['profile']}]" if row["profile"] else "")
+        if len(name) > 30:
+            name = name[:29] + "…"
+        if row["outcome"] != "ok":
+            lines.append(f"  {name:<30} {row['size']:>10,} {row['outcome']}")
+            continue
+        per_element = (f"{row['peak'] / row['size']:.1f}" if row["size_unit"] == "elements" and row["size"]
+                       and row["peak"] is not None and row["variant"] != "noop" else "")
+        base = baselines.get((row["lang"], row["profile"], row["size"]))
+        peak_ratio = _ratio_text(row["peak"], base and base["peak"]) if base else "-"
+        time_ratio = _ratio_text(row["time"], base and base["time"]) if base else "-"
+        peak = format_bytes(row["peak"]) if row["peak"] is not None else "-"
+        time = format_seconds(row["time"]) if row["time"] is not None else "-"
+        lines.append(f"  {name:<30} {row['size']:>10,} {peak:>11} {per_element:>7} {time:>9} {peak_ratio:>10} {time_ratio:>10}")
+    return lines
+
+
+def claim_lines(experiment, entries, records):
+    """One line per claim id this experiment checks: its verdict over this experiment's entries
+    (report/claims.py), marked partial when other experiments check the same claim."""
+    own = [e for e in entries if e["experiment"] == experiment]
+    lines = []
+    for claim_id in sorted({e["id"] for e in own}, key=cl.claim_number):
+        results = [cl.evaluate(entry, records) for entry in own if entry["id"] == claim_id]
+        verdict = cl.combine_verdicts(r.verdict for r in results)
+        elsewhere = sorted({e["experiment"] for e in entries if e["id"] == claim_id and e["experiment"] != experiment})
+        where = ", ".join(elsewhere) if len(elsewhere) <= 2 else f"{len(elsewhere)} other experiments"
+        partial = f" (partial: also checked in {where})" if elsewhere else ""
+        lines.append(_fit(f"  {claim_id} {verdict}{partial}"))
+        for result in results:
+            metric = result.entry.get("metric", "peak_delta_bytes")
+            what = ("" if metric == "peak_delta_bytes" or result.entry.get("kind") == "outcome"
+                    else f"{metric.removesuffix('_bytes')}: ")
+            lines.append(_fit(f"      {result.verdict:<12} {what}{result.evidence()}"))
+    return lines
+
+
+def _fit(line):
+    return line if len(line) <= WIDTH else line[:WIDTH - 1] + "…"
+
+
+def summary(record_files, scale, since, experiments_dir):
+    """The summary's lines for the experiments of `record_files`."""
+    entries = cl.load_claim_entries(experiments_dir, warn=lambda message: None)
+    # Claims may compare with other experiments' records: every file of the same machine folders.
+    folders = sorted({Path(path).parent for path in record_files})
+    everything = [r for folder in folders for path in sorted(folder.glob("*.jsonl"))
+                  for r in rec.load_file(path, warn=lambda message: None)]
+    same_scale = [r for r in everything if r.get("scale") == scale]
+    lines = []
+    for path in record_files:
+        experiment = Path(path).stem
+        this_run = [r for r in same_scale
+                    if r.get("experiment") == experiment and str(r.get("recorded_at", "")) >= since]
+        if not this_run:
+            continue
+        lines.append("")
+        lines.append(_fit(f"{experiment} ({scale} scale; median of this run's repeats at its largest size):"))
+        lines.extend(variant_table(variant_rows(this_run)))
+        claims_here = claim_lines(experiment, entries, same_scale)
+        if claims_here:
+            lines.append(f"  claims (report/claims.py, on the {scale}-scale records of this machine):")
+            lines.extend(claims_here)
+    return lines
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("record_files", nargs="+")
+    parser.add_argument("--scale", required=True)
+    parser.add_argument("--since", required=True, help="ISO time the run started: its own records")
+    parser.add_argument("--experiments-dir", default=str(REPO / "experiments"))
+    arguments = parser.parse_args(argv)
+    files = [path for path in arguments.record_files if Path(path).is_file()]
+    for line in summary(files, arguments.scale, arguments.since, arguments.experiments_dir):
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
