@@ -20,7 +20,7 @@ if str(REPO) not in sys.path:  # run as a script: make `import report.…` work 
 
 from report import claims as cl  # noqa: E402
 from report import records as rec  # noqa: E402
-from report.units import format_bytes, format_ratio, format_seconds  # noqa: E402
+from report.units import format_bytes, format_range, format_ratio, format_seconds  # noqa: E402
 
 WIDTH = 100
 
@@ -34,9 +34,16 @@ def _ratio_text(value, reference):
     return format_ratio(value / reference) if value is not None and reference else "-"
 
 
-def variant_rows(records):
-    """[(label, size, size_unit, peak, time, n)] at each (lang, variant, profile)'s largest size this run,
-    baseline first in each language."""
+def peak_metric(records):
+    """The peak to show: the whole process tree's (a cgroup's) where the experiment measures a tree,
+    since a multiprocessing variant's own process is not where its memory goes; else the process's."""
+    tree = any(isinstance(r.get("tree_peak_delta_bytes"), (int, float)) for r in records)
+    return "tree_peak_delta_bytes" if tree else "peak_delta_bytes"
+
+
+def variant_rows(records, metric="peak_delta_bytes"):
+    """One row (a dict) per (lang, variant, swap profile): the medians of `metric` and wall_seconds at
+    its largest size in `records` (or how it ended, if it never ended ok); baselines first."""
     groups = {}
     for record in records:
         key = (record.get("lang"), record.get("variant"), record.get("swap_profile") or "")
@@ -54,17 +61,18 @@ def variant_rows(records):
         at_size = [r for r in ok if r["size"] == size]
         rows.append({"lang": lang, "variant": variant, "profile": profile, "size": size,
                      "size_unit": at_size[0].get("size_unit") or "",
-                     "peak": _median(at_size, "peak_delta_bytes"), "time": _median(at_size, "wall_seconds"),
+                     "peak": _median(at_size, metric), "time": _median(at_size, "wall_seconds"),
                      "outcome": "ok"})
     order = {"baseline": 0, "noop": 2}
     rows.sort(key=lambda row: (row["lang"] != "py", row["profile"], order.get(row["variant"], 1), row["variant"]))
     return rows
 
 
-def variant_table(rows):
+def variant_table(rows, metric="peak_delta_bytes"):
     """Lines of the variants' table; ratios are to the baseline of the same language, size and profile."""
     baselines = {(r["lang"], r["profile"], r["size"]): r for r in rows if r["variant"] == "baseline"}
-    header = f"  {'variant':<30} {'size':>10} {'peak above':>11} {'B/elem':>7} {'time':>9} {'peak÷base':>10} {'time÷base':>10}"
+    peak_header = "tree above" if metric == "tree_peak_delta_bytes" else "peak above"
+    header = f"  {'variant':<30} {'size':>10} {peak_header:>11} {'B/elem':>7} {'time':>9} {'peak÷base':>10} {'time÷base':>10}"
     lines = [header]
     for row in rows:
         name = f"{row['lang']} {row['variant']}" + (f" [{row['profile']}]" if row["profile"] else "")
@@ -84,9 +92,10 @@ def variant_table(rows):
     return lines
 
 
-def claim_lines(experiment, entries, records):
+def claim_lines(experiment, entries, records, shown_metric="peak_delta_bytes"):
     """One line per claim id this experiment checks: its verdict over this experiment's entries
-    (report/claims.py), marked partial when other experiments check the same claim."""
+    (report/claims.py), marked partial when other experiments check the same claim; then one line per
+    entry: its verdict, its ratio and the article's range (the size is the table's largest)."""
     own = [e for e in entries if e["experiment"] == experiment]
     lines = []
     for claim_id in sorted({e["id"] for e in own}, key=cl.claim_number):
@@ -97,11 +106,20 @@ def claim_lines(experiment, entries, records):
         partial = f" (partial: also checked in {where})" if elsewhere else ""
         lines.append(_fit(f"  {claim_id} {verdict}{partial}"))
         for result in results:
-            metric = result.entry.get("metric", "peak_delta_bytes")
-            what = ("" if metric == "peak_delta_bytes" or result.entry.get("kind") == "outcome"
-                    else f"{metric.removesuffix('_bytes')}: ")
-            lines.append(_fit(f"      {result.verdict:<12} {what}{result.evidence()}"))
+            lines.append(_fit(f"      {result.verdict:<12} {_evidence(result, shown_metric)}"))
     return lines
+
+
+def _evidence(result, shown_metric):
+    """'py remedy / py baseline = 0.20× (article 0.4–0.6×)', the metric named when it is not the
+    table's; outcome entries and unmeasured ones as report/claims.py words them."""
+    entry = result.entry
+    if entry.get("kind") == "outcome" or result.ratio is None:
+        return result.evidence()
+    metric = entry.get("metric", "peak_delta_bytes")
+    what = "" if metric == shown_metric else f"{metric.removesuffix('_bytes')}: "
+    return (f"{what}{cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])} = "
+            f"{format_ratio(result.ratio)} (article {format_range(entry.get('article_range'))})")
 
 
 def _fit(line):
@@ -123,10 +141,13 @@ def summary(record_files, scale, since, experiments_dir):
                     if r.get("experiment") == experiment and str(r.get("recorded_at", "")) >= since]
         if not this_run:
             continue
+        metric = peak_metric(this_run)
+        unit = next((r.get("size_unit") for r in this_run if r.get("size_unit")), "")
         lines.append("")
-        lines.append(_fit(f"{experiment} ({scale} scale; median of this run's repeats at its largest size):"))
-        lines.extend(variant_table(variant_rows(this_run)))
-        claims_here = claim_lines(experiment, entries, same_scale)
+        lines.append(_fit(f"{experiment} ({scale} scale{', size in ' + unit if unit else ''}; "
+                          f"medians of this run at each variant's largest size):"))
+        lines.extend(variant_table(variant_rows(this_run, metric), metric))
+        claims_here = claim_lines(experiment, entries, same_scale, metric)
         if claims_here:
             lines.append(f"  claims (report/claims.py, on the {scale}-scale records of this machine):")
             lines.extend(claims_here)

@@ -16,7 +16,7 @@ def test_a_run_ends_with_bytes_per_element_and_the_report_s_verdicts(oomlab, tmp
     # --json is unchanged: every stdout line is one record, nothing else.
     lines = completed.stdout.splitlines()
     assert lines and all(json.loads(line)["experiment"] == "list_to_numpy" for line in lines)
-    summary = completed.stderr[completed.stderr.index("list_to_numpy (quick scale"):]
+    summary = completed.stderr[completed.stderr.index("list_to_numpy (quick scale, size in elements"):]
     assert all(len(line) <= 100 for line in summary.splitlines()), "the table fits 100 columns"
 
     def bytes_per_element(variant):
