@@ -86,6 +86,31 @@ std::string indented(const std::string& text, const std::string& prefix) {
   return out;
 }
 
+// `text` in lines of at most `width` columns, each after `prefix` (the first after `first_prefix`).
+std::string wrapped(const std::string& text, const std::string& first_prefix, const std::string& prefix,
+                    std::size_t width = 100) {
+  std::istringstream words(text);
+  std::string word, out, line = first_prefix;
+  bool line_empty = true;
+  while (words >> word) {
+    if (!line_empty && line.size() + 1 + word.size() > width) {
+      out += line + "\n";
+      line = prefix;
+      line_empty = true;
+    }
+    line += (line_empty ? "" : " ") + word;
+    line_empty = false;
+  }
+  return out + line + "\n";
+}
+
+// This oomlab, as a command to copy: its real path, so it works from any folder.
+std::string this_program() {
+  std::error_code error;
+  const fs::path self = fs::read_symlink("/proc/self/exe", error);
+  return error ? std::string("oomlab") : self.string();
+}
+
 int start_working_copy(const Exercise& exercise, const ExerciseOptions& options) {
   const fs::path copy = options.working_dir / (exercise.name + ".py");
   if (fs::exists(copy) && !options.force) {
@@ -96,8 +121,8 @@ int start_working_copy(const Exercise& exercise, const ExerciseOptions& options)
   fs::copy_file(exercise.dir / "starter.py", copy, fs::copy_options::overwrite_existing);
   std::cout << "exercise " << exercise.name << ": " << exercise.spec.value("title", "") << "\n"
             << "  your copy: " << copy.string() << " (edit " << exercise.spec.value("function", "") << "())\n"
-            << "  the task:  " << exercise.spec.value("task", "") << "\n"
-            << "  check it:  build/oomlab exercise " << exercise.name << "\n"
+            << wrapped(exercise.spec.value("task", ""), "  the task:  ", "             ")
+            << "  check it:  " << this_program() << " exercise " << exercise.name << "\n"
             << "  hints:     " << (exercise.dir / "hints.md").string() << "\n";
   return 0;
 }
