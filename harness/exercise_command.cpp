@@ -288,6 +288,7 @@ int run_exercise_command(const ExerciseOptions& options) {
     } else {
       std::cout << "  memory:  no " << what << " in the report\n";
     }
+    if (!within_budget && budget.contains("why")) std::cout << wrapped(budget.value("why", ""), "           budget: ", "           ");
     std::snprintf(line, sizeof(line), "  time:    %.3f s in the function\n", report.value("wall_seconds", 0.0));
     std::cout << line;
     std::cout << "  result:  " << (check_passed ? "correct: " : "WRONG: ") << report.value("check_message", "") << "\n";

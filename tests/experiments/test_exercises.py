@@ -116,3 +116,10 @@ def test_exercise_files_do_not_count_in_the_experiments_version(tmp_path):
     after = freshness.Versions(tmp_path / "experiments").current("demo")
     assert before == after
     shutil.rmtree(folder / "exercise")
+
+
+def test_the_workshop_plan_points_to_every_exercise_and_its_command():
+    plan = " ".join((REPO / "docs" / "workshop.md").read_text().split())  # lines wrapped anywhere
+    for name in EXERCISES:
+        assert f"experiments/{name}/exercise/" in plan, name
+        assert f"build/oomlab exercise {name} --start" in plan and f"build/oomlab exercise {name}`" in plan, name
