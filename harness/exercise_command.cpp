@@ -186,7 +186,9 @@ int run_exercise_command(const ExerciseOptions& options) {
   if (options.no_limit && metric == "mem_limit_bytes") answer["no_limit"] = true;
 
   // Tree peaks and limits are a cgroup's: without one the exercise cannot be judged, so it says why.
-  const bool needs_cgroup = metric != "peak_delta_bytes";
+  const nlohmann::json needs = spec.value("needs", nlohmann::json::array());
+  const bool needs_cgroup = metric != "peak_delta_bytes" ||
+                            std::find(needs.begin(), needs.end(), "cgroup") != needs.end();
   const CgroupSupport cgroups = probe_cgroups();
   std::string skip_reason;
   if (needs_cgroup && !cgroups.usable()) skip_reason = "this exercise needs a memory cgroup: " + cgroups.unavailable_reason;

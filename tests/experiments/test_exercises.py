@@ -123,3 +123,19 @@ def test_the_workshop_plan_points_to_every_exercise_and_its_command():
     for name in EXERCISES:
         assert f"experiments/{name}/exercise/" in plan, name
         assert f"build/oomlab exercise {name} --start" in plan and f"build/oomlab exercise {name}`" in plan, name
+
+
+def test_without_root_a_cgroup_exercise_skips_and_says_why(oomlab_binary):
+    # As an unprivileged user no memory cgroup can be made: the processes exercise cannot be judged,
+    # so it must skip with the reason (exit 0), never pass nor fail.
+    import os
+    import subprocess
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("needs root and setpriv to run oomlab as an unprivileged user")
+    completed = subprocess.run(["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+                                str(oomlab_binary), "exercise", "processes",
+                                str(EXPERIMENTS / "processes" / "exercise" / "solution.py"), "--json"],
+                               capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    answer = json.loads(completed.stdout)
+    assert answer["outcome"] == "skipped" and "cgroup" in answer["reason"], answer
