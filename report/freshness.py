@@ -138,7 +138,8 @@ class Versions:
         """Commit time (epoch seconds) of the newest commit touching the folder; 0 if none."""
         key = ("commit-time", name)
         if key not in self._cache:
-            output = self._git("log", "-1", "--format=%ct", "--", f"{name}/", *self._skipped_pathspecs(name)) if self.repo else None
+            output = (self._git("log", "-1", "--format=%ct", "--", f"{name}/", *self._skipped_pathspecs(name))
+                      if self.repo else None)
             self._cache[key] = float(output) if output else 0.0
         return self._cache[key]
 
