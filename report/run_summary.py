@@ -3,7 +3,9 @@ per element), its time, both as ratios to the experiment's baseline, and the ver
 
 `oomlab run` starts this script in a process of its own once its measurements are done (the harness
 never starts Python in-process). The verdicts come from report/claims.py, the code that makes the
-report's, through its public functions only: load_claim_entries, evaluate, combine_verdicts.
+report's, through its public names only (load_claim_entries, evaluate, combine_verdicts, claim_number,
+side_label; a result's verdict, ratio and evidence()), on the records the report would use: this
+scale's, with freshness.py's filter and the newest commit per group, as make_report.py does.
 
 Usage: run_summary.py --scale S --since ISO-TIME [--experiments-dir D] RECORD-FILES...
 Plain text, at most 100 columns, on stdout (the harness sends it to its stderr).
@@ -19,6 +21,7 @@ if str(REPO) not in sys.path:  # run as a script: make `import report.…` work 
     sys.path.insert(0, str(REPO))
 
 from report import claims as cl  # noqa: E402
+from report import freshness  # noqa: E402
 from report import records as rec  # noqa: E402
 from report.units import format_bytes, format_range, format_ratio, format_seconds  # noqa: E402
 
@@ -134,6 +137,10 @@ def summary(record_files, scale, since, experiments_dir):
     everything = [r for folder in folders for path in sorted(folder.glob("*.jsonl"))
                   for r in rec.load_file(path, warn=lambda message: None)]
     same_scale = [r for r in everything if r.get("scale") == scale]
+    # As the report does (make_report.py): records of an experiment whose files changed since are left
+    # out where current ones exist, and each group keeps its newest commit only.
+    freshness.mark(same_scale, freshness.Versions(experiments_dir))
+    same_scale, _ = rec.newest_commit_only(freshness.drop_changed(same_scale)[0])
     lines = []
     for path in record_files:
         experiment = Path(path).stem
