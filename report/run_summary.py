@@ -3,9 +3,9 @@ per element), its time, both as ratios to the experiment's baseline, and the ver
 
 `oomlab run` starts this script in a process of its own once its measurements are done (the harness
 never starts Python in-process). The verdicts come from report/claims.py, the code that makes the
-report's, through its public names only (load_claim_entries, evaluate, combine_verdicts, claim_number,
-side_label; a result's verdict, ratio and evidence()), on the records the report would use: this
-scale's, with freshness.py's filter and the newest commit per group, as make_report.py does.
+report's, through its public names only (load_claim_entries, claim_rows, claim_number, side_label; a
+row's verdict and results; a result's verdict, ratio and evidence()), on the records the report would
+use: this scale's, with freshness.py's filter and the newest commit per group, as make_report.py does.
 
 Usage: run_summary.py --scale S --since ISO-TIME [--experiments-dir D] RECORD-FILES...
 Plain text, at most 100 columns, on stdout (the harness sends it to its stderr).
@@ -96,20 +96,23 @@ def variant_table(rows, metric="peak_delta_bytes"):
 
 
 def claim_lines(experiment, entries, records, shown_metric="peak_delta_bytes"):
-    """One line per claim id this experiment checks: its verdict over this experiment's entries
-    (report/claims.py), marked partial when other experiments check the same claim; then one line per
-    entry: its verdict, its ratio and the article's range (the size is the table's largest)."""
+    """One line per claim id this experiment checks: the verdict report/claims.py's claim_rows gives it
+    over this experiment's entries (the report's own way of combining a claim's rows), marked partial
+    when other experiments check the same claim; then one line per entry, with its own verdict."""
     own = [e for e in entries if e["experiment"] == experiment]
+    claim_ids = sorted({e["id"] for e in own}, key=cl.claim_number)
     lines = []
-    for claim_id in sorted({e["id"] for e in own}, key=cl.claim_number):
-        results = [cl.evaluate(entry, records) for entry in own if entry["id"] == claim_id]
-        verdict = cl.combine_verdicts(r.verdict for r in results)
+    # claim_rows reads only a claim's "id", so the lessons' own ids (beyond the article) work too.
+    for row in cl.claim_rows([{"id": claim_id} for claim_id in claim_ids], own, records):
+        claim_id = row.claim["id"]
         elsewhere = sorted({e["experiment"] for e in entries if e["id"] == claim_id and e["experiment"] != experiment})
         where = ", ".join(elsewhere) if len(elsewhere) <= 2 else f"{len(elsewhere)} other experiments"
         partial = f" (partial: also checked in {where})" if elsewhere else ""
-        lines.append(_fit(f"  {claim_id} {verdict}{partial}"))
-        for result in results:
-            lines.append(_fit(f"      {result.verdict:<12} {_evidence(result, shown_metric)}"))
+        lines.append(_fit(f"  {claim_id} {row.verdict}{partial}"))
+        for result in row.results:
+            # Where claims.py marks the rows that decide a verdict (a `headline` attribute), the others say so.
+            side = " (side row)" if getattr(result, "headline", True) is False else ""
+            lines.append(_fit(f"      {result.verdict:<12} {_evidence(result, shown_metric)}{side}"))
     return lines
 
 
