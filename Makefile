@@ -6,7 +6,7 @@ SCALE     ?= default
 JOBS      ?= $(shell nproc)
 OOMLAB    := $(BUILD_DIR)/oomlab
 
-.PHONY: all build build-report deps configure test test-harness test-python report report-only report-check run clean cleanup bench-harness
+.PHONY: all build build-report deps configure test test-harness test-python report report-only report-check run clean cleanup bench-harness bench-measure
 
 all: build
 
@@ -41,6 +41,7 @@ report: build-report
 	$(OOMLAB) bench --scale $(SCALE); code=$$?; \
 	if [ $$code -eq 130 ]; then echo "make report: interrupted" >&2; exit 130; fi; \
 	if [ $$code -ne 0 ]; then bench_status="oomlab bench --scale $(SCALE) exited $$code"; fi; \
+	$(PYTHON) tools/compare_peak_tools.py --build $(BUILD_DIR) >/dev/null || echo "make report: the peak tools were not compared" >&2; \
 	measured=$$(date +%s); \
 	$(PYTHON) report/make_report.py $${run_status:+--run-status "$$run_status"} \
 	    $${bench_status:+--run-status "$$bench_status"} || exit $$?; \
@@ -67,6 +68,11 @@ run: build
 # machine, so a benchmark that prints them, never a test that asserts them.
 bench-harness: build
 	$(PYTHON) tools/bench_harness.py --oomlab $(OOMLAB)
+
+# What `oomlab measure` adds to a command: start-up for `true`, the wall-time ratio for a CPU-bound
+# program of about a second, measured side by side with the bare command.
+bench-measure: build
+	$(PYTHON) tools/bench_measure.py --build $(BUILD_DIR)
 
 cleanup: build
 	$(OOMLAB) cleanup

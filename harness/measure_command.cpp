@@ -150,6 +150,7 @@ class MeasurePlan {
     limits.stdout_to_stderr = options_.json_output;
     limits.timeout_seconds = conditions.timeout_seconds;
     limits.sampler.whole_tree = true;
+    limits.sampler.pss_cost_ratio = 100.0;  // 1%: no variant here asks for a sample at its plateau
     std::unique_ptr<RunCgroup> cgroup;
     if (cgroups_.usable()) {
       CgroupSettings settings = profile ? profile->cgroup_settings() : CgroupSettings{};

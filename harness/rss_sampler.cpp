@@ -24,10 +24,7 @@ const std::uint64_t kPageSizeBytes = static_cast<std::uint64_t>(::sysconf(_SC_PA
 // How often the member list of a tree is refreshed, in ticks: new workers appear within this.
 constexpr std::size_t kMembershipRefreshTicks = 4;
 
-// smaps_rollup walks every page table of every process: it may take up to 1/kPssCostRatio of the
-// time (0.25%, so that the whole watcher stays under 1% on a tree) and runs at most every 25 ms. The
-// plateaus that matter are sampled in full on request (sample_everything), whatever this cadence.
-constexpr double kPssCostRatio = 400.0;
+// smaps_rollup runs at most every 25 ms, and takes at most 1/options.pss_cost_ratio of the time.
 constexpr std::chrono::milliseconds kPssMinInterval{25};
 
 int open_statm(pid_t pid) {
@@ -207,7 +204,7 @@ void RssSampler::sample_pss(std::chrono::steady_clock::time_point now) {
   uss_sum_bytes_.push_back(uss_sum_bytes);
   const auto cost = done - now;
   next_pss_at_ = done + std::max<std::chrono::steady_clock::duration>(
-                            kPssMinInterval, std::chrono::duration_cast<std::chrono::steady_clock::duration>(cost * kPssCostRatio));
+                            kPssMinInterval, std::chrono::duration_cast<std::chrono::steady_clock::duration>(cost * options_.pss_cost_ratio));
 }
 
 double RssSampler::median_interval_seconds() const {

@@ -29,6 +29,10 @@ struct SamplerOptions {
   // at each new highest charge its split into anonymous memory and page cache (memory.stat): the
   // kernel keeps the peak, but not what it was made of (`oomlab measure`).
   bool cgroup_memory = false;
+  // smaps_rollup walks every page table of every process: it may take up to 1/pss_cost_ratio of the
+  // time. 400 (0.25%) for experiments, whose variants ask for a full sample at their plateaus
+  // (sample_everything); a measured command cannot ask, so `oomlab measure` samples PSS more often.
+  double pss_cost_ratio = 400.0;
 };
 
 // The cgroup's charge at its highest sample, split as memory.stat split it then.

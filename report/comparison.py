@@ -25,6 +25,8 @@ def machines_section(document, data, by_name):
     known = {claim["id"] for claim in data.article_claims}
     rows = []
     for entry in sorted(data.entries, key=lambda e: (cl.claim_number(e["id"]), e["experiment"])):
+        if entry["subject"].get("published") and entry["reference"].get("published"):
+            continue  # published figures are the same on every machine: the claims table shows them
         if entry.get("kind") == "outcome":
             compared = f"outcome: {cl.side_label(entry['subject'])} vs {cl.side_label(entry['reference'])}"
         else:

@@ -91,7 +91,8 @@ def main(argv=None):
                                article_claims=article_claims, figures=figure_files,
                                generated_at=sections.now_text(), stale=stale, benchmarks=benchmarks,
                                run_status=args.run_status, head=versions.head or "",
-                               measured=measured.load_measure_records(results_dirs), figures_dir=figures_dir)
+                               measured=measured.load_measure_records(results_dirs), figures_dir=figures_dir,
+                               tool_comparisons=measured.load_tool_comparisons(results_dirs))
     document = sections.build_document(data)
 
     page = render_html.render(document)

@@ -5,6 +5,7 @@ These records are a reader's own programs: they never enter the claims, the verd
 list (an OOM kill under a what-if limit is an answer, not a failure of the suite).
 """
 
+import json
 import statistics
 from pathlib import Path
 
@@ -32,6 +33,29 @@ def load_measure_records(results_dirs, warn=rec.warn):
         # load_file names a swap run "<profile>:<variant>"; here the command's name is the subject.
         record["variant"] = record.get("base_variant", record["variant"])
     return found
+
+
+def load_tool_comparisons(results_dirs):
+    """tools/compare_peak_tools.py's results: {machine_id: comparison}, from <dir>/*/measure/peak-tools.json."""
+    found = {}
+    for results_dir in results_dirs:
+        for path in sorted(Path(results_dir).glob(f"*/{MEASURE_FOLDER}/peak-tools.json")):
+            try:
+                comparison = json.loads(path.read_text(encoding="utf-8"))
+                found[(comparison.get("env") or {}).get("machine_id") or path.parent.parent.name] = comparison
+            except (OSError, ValueError) as error:
+                rec.warn(f"{path}: not read ({error})")
+    return found
+
+
+def tools_block(machine_id, comparison):
+    """What each tool said about the same known tree, as a table."""
+    rows = [[row["tool"], row["says"], "not installed" if row.get("bytes") is None else _size(row["bytes"])]
+            for row in comparison.get("tools", [])]
+    return [b.Paragraph(f"What each tool says about `{comparison.get('program', '?')}` "
+                        f"({comparison.get('expected', '')}), on `{machine_id}`, {comparison.get('recorded_at', '')} "
+                        f"(`tools/compare_peak_tools.py`):"),
+            b.Table(["tool", "what it reports", "says"], rows, numeric_columns=(2,))]
 
 
 def _median(values):
@@ -131,10 +155,12 @@ def timeline_figure(machine_id, name, records, out_dir, stem):
                     next(iter(first.values())).get("command", ""))
 
 
-def section(document, records, figures_dir, heading_level=2):
-    """'Measured commands': a table and a timeline per command; nothing when there are none."""
+def section(document, records, figures_dir, heading_level=2, tool_comparisons=None):
+    """'Measured commands': what each tool says about a known tree, then a table and a timeline per
+    command; nothing when there are neither."""
     grouped = commands(records)
-    if not grouped:
+    tool_comparisons = tool_comparisons or {}
+    if not grouped and not tool_comparisons:
         return
     document.add(b.Heading(heading_level, "Measured commands", "measured-commands"),
                  b.Paragraph("Programs measured with `oomlab measure -- CMD`: the true peak of the whole process tree "
@@ -143,6 +169,8 @@ def section(document, records, figures_dir, heading_level=2):
                              "process's RSS (shared pages counted once per process). The anonymous / page-cache split "
                              "is the one at the highest sample, since the kernel keeps the peak but not its make-up. "
                              "These runs are not part of the claims."))
+    for machine_id, comparison in sorted(tool_comparisons.items()):
+        document.add(*tools_block(machine_id, comparison))
     for index, ((machine_id, name, command), runs) in enumerate(sorted(grouped.items())):
         anchor = f"measured-{index + 1}"
         document.add(b.Heading(heading_level + 1, f"`{name}` on `{machine_id}`", anchor),

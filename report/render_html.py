@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 from report import blocks as b
 from report import markdown
+from report import verdicts as v
 from report.records import warn as default_warn
 
 CSS = """
@@ -41,10 +42,6 @@ table.claims td:nth-child(3), table.claims td:nth-child(4) { min-width: 15rem; }
 table.claims td:nth-child(2) { min-width: 10rem; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .verdict::before { display: inline-block; width: 1.3em; }
-.v-confirmed { color: #176b2c; } .v-confirmed::before { content: "\\2713"; }
-.v-nuanced { color: #8a5a00; } .v-nuanced::before { content: "\\2248"; }
-.v-wrong { color: #a4161a; } .v-wrong::before { content: "\\2717"; }
-.v-not-measured { color: var(--muted); font-weight: normal; } .v-not-measured::before { content: "\\2013"; }
 figure { margin: 1.5rem 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid var(--rule); }
 figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 0.3rem; }
@@ -52,6 +49,14 @@ figcaption { color: var(--muted); font-size: 0.9rem; margin-top: 0.3rem; }
 .lesson { border-left: 4px solid var(--band); padding-left: 1rem; }
 @media print { h2 { break-before: page; } figure, tr { break-inside: avoid; } a { color: inherit; } }
 """
+# A verdict badge per category, with the symbol of report/verdicts.py (one legend, one set of symbols).
+VERDICT_COLOURS = {v.CONFIRMED: "color: #176b2c;", v.WEAKER: "color: #4d7a1f;", v.NO_EFFECT: "color: #4a5568;",
+                   v.WRONG: "color: #a4161a;", v.NUANCED: "color: #8a5a00;",
+                   v.NOT_MEASURED: "color: var(--muted); font-weight: normal;"}
+CSS += "\n".join(
+    f'.v-{verdict.replace(" ", "-")} {{ {VERDICT_COLOURS[verdict]} }} '
+    f'.v-{verdict.replace(" ", "-")}::before {{ content: "\\{ord(v.SYMBOLS[verdict]):04x}"; }}'
+    for verdict in v.VERDICTS) + "\n"
 
 
 def render(document, warn=default_warn):

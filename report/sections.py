@@ -12,20 +12,15 @@ from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
 from report import beyond, comparison, measured, reproduce, status
+from report.verdicts import HEADLINE_RULE, SYMBOLS, legend_items
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
 from report.units import LANG_NAMES, plural, format_bytes, format_range, format_ratio, format_size, format_stat
 
 TITLE = "oomlab: what to do when Python runs out of memory, measured"
-VERDICT_MEANINGS = [
-    "✓ **confirmed**: the measured ratio lies inside the range the article's words imply.",
-    "≈ **nuanced**: the effect goes the article's way, but its size differs from what the article says "
-    "(or Python and C++, or two machines, disagree).",
-    "✗ **wrong**: the measurement goes against the article.",
-    "– **not measured**: no ok records yet for this claim (see the failures at the end).",
-]
-VERDICT_SYMBOLS = {cl.CONFIRMED: "✓", cl.NUANCED: "≈", cl.WRONG: "✗", cl.NOT_MEASURED: "–"}
+VERDICT_MEANINGS = legend_items()  # the legend, defined once with the code that follows it
+VERDICT_SYMBOLS = SYMBOLS
 ENV_FIELDS = [
     ("hostname", "host"), ("kernel", "kernel"), ("cpu_model", "CPU"), ("cpu_count", "CPUs"),
     ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"),
@@ -52,6 +47,7 @@ class ReportData:
     run_status: list = field(default_factory=list)  # lines from `make report`: how `oomlab run` and `bench` ended
     head: str = ""                                  # the commit the report was made at
     measured: list = field(default_factory=list)    # `oomlab measure` records (report/measured.py)
+    tool_comparisons: dict = field(default_factory=dict)  # machine → tools/compare_peak_tools.py's result
     figures_dir: Path = None                        # where the measured commands' figures go
 
 
@@ -64,8 +60,8 @@ def beyond_article_verdicts(data):
     results = {}
     for entry in data.entries:
         if entry.get("beyond_article"):
-            results.setdefault(entry["id"], []).append(cl.evaluate(entry, data.records).verdict)
-    return {claim_id: cl.combine_verdicts(found) for claim_id, found in results.items()}
+            results.setdefault(entry["id"], []).append(cl.evaluate(entry, data.records))
+    return {claim_id: cl.claim_verdict(found) for claim_id, found in results.items()}
 
 
 def build_document(data):
@@ -89,8 +85,8 @@ def build_document(data):
             beyond.section_opening(document, by_name)
             beyond_started = True
         _experiment_section(document, data, experiment, verdicts, several_machines)
-    if data.measured and data.figures_dir:
-        measured.section(document, data.measured, data.figures_dir)
+    if (data.measured or data.tool_comparisons) and data.figures_dir:
+        measured.section(document, data.measured, data.figures_dir, tool_comparisons=data.tool_comparisons)
     _environment(document, data)
     status.failures_section(document, data, by_name)
     at = f" at commit `{data.head[:12]}`" if data.head else ""
@@ -116,8 +112,8 @@ def _intro(document, data, rows):
         b.Paragraph(
             f"{plural(len(data.records), 'record')} ({ok} ok) from {plural(len(machine_ids), 'machine')}: "
             + ", ".join(f"`{machine}`" for machine in machine_ids)
-            + f". Verdicts on the article's {len(rows)} claims: {counts[cl.CONFIRMED]} confirmed, "
-            f"{counts[cl.NUANCED]} nuanced, {counts[cl.WRONG]} wrong, {counts[cl.NOT_MEASURED]} not measured."),
+            + f". Verdicts on the article's {len(rows)} claims: "
+            + ", ".join(f"{counts[verdict]} {verdict}" for verdict in cl.VERDICTS) + "."),
     )
     if data.ignored:
         document.add(b.Note(
@@ -141,12 +137,14 @@ def _intro(document, data, rows):
 def _result_line(result, several_machines, with_size):
     """One entry in a language column of the claims table: what is compared, the figure, a verdict symbol."""
     entry = result.entry
+    subject, reference = entry["subject"], entry["reference"]
     prefix = ""
-    if cl.is_cross_language(entry):
-        prefix = f"{cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])}: "
-    elif entry["subject"]["variant"] != "remedy" or entry["reference"]["variant"] != "baseline":
-        prefix = f"{entry['subject']['variant']} / {entry['reference']['variant']}: "
-    metric = "" if entry.get("metric", "peak_delta_bytes") == "peak_delta_bytes" else f" ({entry['metric']})"
+    if cl.is_cross_language(entry) or subject.get("published") or reference.get("published"):
+        prefix = f"{cl.side_label(subject)} / {cl.side_label(reference)}: "
+    elif subject["variant"] != "remedy" or reference["variant"] != "baseline":
+        prefix = f"{subject['variant']} / {reference['variant']}: "
+    metric = entry.get("metric", "peak_delta_bytes")
+    metric = "" if metric == "peak_delta_bytes" else f" ({metric})"
     if not result.measurements:
         return f"{prefix}not measured{metric}"
     values = "; ".join(f"**{_value(m, several_machines, with_size)}**" for m in result.measurements)
@@ -161,16 +159,23 @@ def _value(measurement, several_machines, with_size):
     return format_ratio(measurement.ratio)
 
 
+def _measured_lang(entry):
+    """The language a row belongs to in the claims table: its subject's, or its measured side's when the
+    subject is a published figure."""
+    return cl.side_lang(entry["subject"]) or cl.side_lang(entry["reference"])
+
+
 def _results_cell(results, several_machines, by_name, lang):
-    """The entries whose subject is in `lang`, grouped by experiment: a link to the experiment (with the size
-    when its entries share it), then one line per entry. A comparison across languages sits in its
-    subject's column only; the other column points to it."""
-    own = [r for r in results if r.entry["subject"].get("lang") == lang]
-    elsewhere = [r for r in results if r not in own]
+    """The headline entries whose subject is in `lang`, grouped by experiment: a link to the experiment
+    (with the size when its entries share it), then one line per entry; then how many side rows the
+    lessons add. A comparison across languages sits in its subject's column only; the other column points
+    to it."""
+    own = [r for r in results if _measured_lang(r.entry) == lang and r.headline]
+    elsewhere = [r for r in results if r.headline and r not in own and cl.is_cross_language(r.entry)]
     lines = []
     for experiment in dict.fromkeys(r.entry["experiment"] for r in own):
         group = [r for r in own if r.entry["experiment"] == experiment]
-        sizes = {(m.size, m.size_unit) for r in group for m in r.measurements}
+        sizes = {(m.size, m.size_unit) for r in group for m in r.measurements if m.size is not None}
         shared = len(sizes) == 1 and not several_machines
         size = f" at {format_size(*sizes.pop())}" if shared else ""
         lines.append(f"{link_to_experiment(experiment, by_name)}{size}:")
@@ -179,12 +184,27 @@ def _results_cell(results, several_machines, by_name, lang):
         for other in sorted({r.entry["subject"].get("lang") for r in elsewhere}):
             name = LANG_NAMES.get(other, other)
             lines.append(f"{name} / {LANG_NAMES.get(lang, lang)}: see the {name} column")
+    side = [r for r in results if not r.headline and _measured_lang(r.entry) == lang]
+    if side:
+        lines.append(f"({plural(len(side), 'side row')} in the lessons, not deciding the verdict)")
     return "<br>".join(lines) or "–"
+
+
+def _claim_cell(row):
+    """What the article says, then the rows made of published figures only (C2's device table)."""
+    text = b.md_escape(row.claim["article_says"])
+    for result in row.published:
+        text += (f"<br>{cl.side_label(result.entry['subject'])} / {cl.side_label(result.entry['reference'])}: "
+                 f"**{result.measurements[0].text()}** {VERDICT_SYMBOLS[result.verdict]}"
+                 + ("" if result.headline else " (side row)"))
+    return text
 
 
 def _article_expects(results):
     expected = []
     for result in results:
+        if not result.headline:
+            continue
         entry = result.entry
         if entry.get("kind") == "outcome":
             expected.append(f"{entry['subject_outcome']} vs {entry['reference_outcome']}")
@@ -200,14 +220,15 @@ def _claims_table(document, rows, by_name, several_machines):
             "Each claim is checked by comparing one metric of a subject variant with a reference variant at the "
             "largest size both ran on the same machine: ratio = median(subject) / median(reference). "
             "Ratios below 1× mean the subject uses less (memory, or time). The article's words give the range a "
-            "ratio must fall in; each experiment's section shows every comparison with its theory."),
+            "ratio must fall in; each experiment's section shows every comparison with its theory. "
+            + HEADLINE_RULE),
         b.Items(VERDICT_MEANINGS),
     )
     table_rows, row_ids = [], []
     for row in rows:
         claim = row.claim
         remedy = f" (remedy {claim['remedy']})" if claim.get("remedy") else " (closing)"
-        table_rows.append([f"**{claim['id']}**{remedy}", b.md_escape(claim["article_says"]),
+        table_rows.append([f"**{claim['id']}**{remedy}", _claim_cell(row),
                            _results_cell(row.python, several_machines, by_name, "py"),
                            _results_cell(row.cpp, several_machines, by_name, "cpp"),
                            _article_expects(row.results) if row.results else "no experiment checks this claim yet",
@@ -322,30 +343,46 @@ def _benchmark_table(document, experiment, run, with_machine):
 
 def _entries_table(document, data, experiment, entries, several_machines):
     rows = []
-    for entry in sorted(entries, key=lambda e: cl.claim_number(e["id"])):
+    ordered = sorted(entries, key=lambda e: (cl.claim_number(e["id"]), not cl.is_headline(e)))
+    for entry in ordered:
         result = cl.evaluate(entry, data.records)
         ratio = "; ".join(m.text(several_machines) for m in result.measurements) or "not measured"
         known = any(claim["id"] == entry["id"] for claim in data.article_claims)
+        role = "headline" if result.headline else "side row"
+        if entry.get("modelled"):
+            role = f"modelled, side row: {b.md_escape(entry['modelled'])}"
+        if entry.get("language_default"):
+            role = f"side row, a language default: {b.md_escape(entry['language_default'])}"
         if entry.get("kind") == "outcome":
             compared = f"outcome: {cl.side_label(entry['subject'])} vs {cl.side_label(entry['reference'])}"
             article = expected = f"{entry['subject_outcome']} vs {entry['reference_outcome']}"
         else:
-            compared = f"`{entry['metric']}`: {cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])}"
+            metric = f"`{entry['metric']}`: " if entry.get("metric") else ""
+            compared = f"{metric}{b.md_escape(cl.side_label(entry['subject']))} / {b.md_escape(cl.side_label(entry['reference']))}"
             article = format_range(entry["article_range"])
-            expected = format_range(entry.get("expected_range"))
+            expected = (f"{entry.get('band', '')} {format_range(entry['expected_range'])}".strip()
+                        if entry.get("expected_range") else "–")
+        for name in ("subject", "reference"):
+            figure = entry[name].get("published")
+            if figure:
+                compared += f" (published, not measured: {b.md_escape(figure['source'])})"
         rows.append([
             f"[{entry['id']}](#claim-{entry['id']})" if known else entry["id"],
-            b.md_escape(entry.get("summary", "")),
+            b.md_escape(entry.get("summary", "")) + f" ({role})",
             compared,
             ratio,
-            article,
+            f"{article}; fails if {b.md_escape(cl.fails_if(entry))}",
             expected + (f": {b.md_escape(entry['tolerance_reason'])}" if entry.get("tolerance_reason") else ""),
             result.verdict,
         ])
     document.add(
         b.Heading(3, "Claims checked here", f"{experiment.anchor}-claims"),
-        b.Table(["Claim", "Summary", "Compared", "Measured", "Article", "Expected (theory)", "Verdict"],
-                rows, verdict_column=6))
+        b.Paragraph("Headline rows decide their claim's verdict; side rows are the lesson's own checks. "
+                    "\"Expected\" is the range a run of this lesson should give: a theory band is derived from "
+                    "first principles (the derivation follows it), a regression band is fitted to a measurement "
+                    "and never decides a verdict about the article."),
+        b.Table(["Claim", "Summary", "Compared", "Measured", "Article", "Expected (theory or regression)",
+                 "Verdict"], rows, verdict_column=6))
 
 
 def _records_table(document, experiment, records):

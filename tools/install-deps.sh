@@ -16,6 +16,7 @@ packages=(
   python3-zstandard python3-pytest        # Python compression variants; tests
   python3-dask python3-distributed        # out-of-core: dask.array on a (local or real) cluster
   python3-scipy                           # sparse matrices for mostly-zero data
+  python3-memory-profiler time            # what mprof and /usr/bin/time say, beside oomlab measure (tools/compare_peak_tools.py)
   chromium                                # the report's test: index.html rendered headless, as a reader sees it
   fonts-dejavu-core                       # the font the figures (SVG text) and the page name
 )

@@ -36,6 +36,12 @@ def index_loop(large):
         large[i] = f(large[i])
 
 
+def index_loop_inline(large):
+    """The same loop with f written out: no Python call per element, so the indexing's own cost shows."""
+    for i in range(len(large)):
+        large[i] = large[i] * SCALE + OFFSET
+
+
 # Lists: the article's two ways.
 
 def variant_baseline(run):
@@ -54,6 +60,50 @@ def variant_remedy(run):
     index_loop(large)
     run.stop()
     check_last(large, f((run.size - 1) * 0.5))
+
+
+def variant_baseline_inline(run):
+    """The comprehension with f written out, [x * k + b for x in large]: the twin of remedy_inline."""
+    large = distinct_floats(run.size)
+    run.start()
+    large = [x * SCALE + OFFSET for x in large]
+    run.stop()
+    check_last(large, f((run.size - 1) * 0.5))
+
+
+def variant_remedy_inline(run):
+    """The index loop with f written out, large[i] = large[i] * k + b: the loop's own cost, with no call."""
+    large = distinct_floats(run.size)
+    run.start()
+    index_loop_inline(large)
+    run.stop()
+    check_last(large, f((run.size - 1) * 0.5))
+
+
+# The same two inline loops as a script's top level runs them: there every name (large, i, x's list) is a
+# global, looked up in a dict, where inside a function it is a local in a fixed slot. A comprehension has
+# its own scope in both places, so only the index loop pays.
+SCRIPT_COMPREHENSION = compile("large = [x * SCALE + OFFSET for x in large]\n", "<script>", "exec")
+SCRIPT_INDEX_LOOP = compile("for i in range(len(large)):\n    large[i] = large[i] * SCALE + OFFSET\n",
+                            "<script>", "exec")
+
+
+def run_as_script(run, code):
+    namespace = {"large": distinct_floats(run.size), "SCALE": SCALE, "OFFSET": OFFSET}
+    run.start()
+    exec(code, namespace)  # one dict for globals and locals, as at a module's top level
+    run.stop()
+    check_last(namespace["large"], f((run.size - 1) * 0.5))
+
+
+def variant_baseline_script(run):
+    """The inline comprehension at a script's top level (names are globals): the twin of remedy_script."""
+    run_as_script(run, SCRIPT_COMPREHENSION)
+
+
+def variant_remedy_script(run):
+    """The inline index loop at a script's top level: every large and i is a dict lookup, not a local slot."""
+    run_as_script(run, SCRIPT_INDEX_LOOP)
 
 
 def variant_index_loop_on_zeros(run):

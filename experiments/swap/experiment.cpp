@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <chrono>
 #include <numeric>
 #include <random>
@@ -21,9 +23,30 @@ constexpr std::size_t kProbeReads = 256;
 // stopped at the time cap is recorded with how far it got. The harness passes on one note per 20 ms.
 constexpr std::size_t kPagesPerProgressNote = 16;
 
-// Every page written, so every page is resident or swapped out: none is a shared zero page.
-std::vector<unsigned char> written_buffer(std::int64_t size_mib) {
-  return std::vector<unsigned char>(static_cast<std::size_t>(size_mib) << 20, 1);
+enum class DataKind { smooth, random };
+
+// Every page written, so every page is resident or swapped out: none is a shared zero page. The bytes
+// are those of real data, so zram has to compress them (a page of one repeated byte is stored by zram
+// as one word, and would make zram look free). Mirrors experiment.py's written_buffer:
+//   smooth  a sensor series at 0.01 resolution, doubles: a random walk of -1, 0 or +1 counts
+//   random  uniform random bytes: incompressible
+std::vector<unsigned char> written_buffer(std::int64_t size_mib, DataKind kind = DataKind::smooth) {
+  std::vector<unsigned char> buffer(static_cast<std::size_t>(size_mib) << 20);
+  std::mt19937_64 generator(0);
+  if (kind == DataKind::random) {
+    for (std::size_t i = 0; i + 8 <= buffer.size(); i += 8) {
+      const std::uint64_t bits = generator();
+      std::memcpy(&buffer[i], &bits, 8);
+    }
+    return buffer;
+  }
+  std::int64_t counts = 0;
+  for (std::size_t i = 0; i + 8 <= buffer.size(); i += 8) {
+    counts += static_cast<std::int64_t>(generator() % 3) - 1;
+    const double reading = 20.0 + 0.01 * static_cast<double>(counts);
+    std::memcpy(&buffer[i], &reading, 8);
+  }
+  return buffer;
 }
 
 std::vector<std::size_t> pages_in_random_order(std::size_t pages) {
@@ -48,6 +71,33 @@ long major_faults_so_far() {
   rusage usage{};
   ::getrusage(RUSAGE_SELF, &usage);
   return usage.ru_majflt;
+}
+
+// Times single-page reads of `buffer` in a random order; faulting ones are kept (see the variants below).
+void probe_swap_in_latency(oomlab::MeasuredRun& run, const std::vector<unsigned char>& buffer) {
+  const std::vector<std::size_t> order = pages_in_random_order(buffer.size() / kPageBytes);
+  run.start();
+  std::vector<double> fault_seconds;
+  volatile unsigned char sink = 0;
+  for (std::size_t i = 0; i < std::min(kProbeReads, order.size()); ++i) {
+    const long faults_before = major_faults_so_far();
+    const auto started = std::chrono::steady_clock::now();
+    sink = sink + buffer[order[i] * kPageBytes];
+    const auto ended = std::chrono::steady_clock::now();
+    if (major_faults_so_far() > faults_before) fault_seconds.push_back(std::chrono::duration<double>(ended - started).count());
+  }
+  run.stop();
+  run.add_metric("probe_reads", static_cast<double>(std::min(kProbeReads, order.size())));
+  run.add_metric("probe_major_faults", static_cast<double>(fault_seconds.size()));
+  if (!fault_seconds.empty()) {
+    // The mean is the figure to teach: an io throttle lets bursts through and then blocks, so the
+    // median of an emulated HDD looks fast while the total time is that of ~120 reads per second.
+    run.add_metric("swapin_latency_mean_seconds",
+                   std::accumulate(fault_seconds.begin(), fault_seconds.end(), 0.0) / fault_seconds.size());
+    std::sort(fault_seconds.begin(), fault_seconds.end());
+    run.add_metric("swapin_latency_median_seconds", fault_seconds[fault_seconds.size() / 2]);
+    run.add_metric("swapin_latency_p90_seconds", fault_seconds[fault_seconds.size() * 9 / 10]);
+  }
 }
 
 }  // namespace
@@ -87,29 +137,10 @@ OOMLAB_VARIANT(swap, random, "every page of the buffer once, in random order: ea
   run.stop();
 }
 
-OOMLAB_VARIANT(swap, probe, "swap-in latency: 256 random single-page reads, each timed; faulting ones kept") {
-  std::vector<unsigned char> buffer = written_buffer(run.size());
-  const std::vector<std::size_t> order = pages_in_random_order(buffer.size() / kPageBytes);
-  run.start();
-  std::vector<double> fault_seconds;
-  volatile unsigned char sink = 0;
-  for (std::size_t i = 0; i < std::min(kProbeReads, order.size()); ++i) {
-    const long faults_before = major_faults_so_far();
-    const auto started = std::chrono::steady_clock::now();
-    sink = sink + buffer[order[i] * kPageBytes];
-    const auto ended = std::chrono::steady_clock::now();
-    if (major_faults_so_far() > faults_before) fault_seconds.push_back(std::chrono::duration<double>(ended - started).count());
-  }
-  run.stop();
-  run.add_metric("probe_reads", static_cast<double>(std::min(kProbeReads, order.size())));
-  run.add_metric("probe_major_faults", static_cast<double>(fault_seconds.size()));
-  if (!fault_seconds.empty()) {
-    // The mean is the figure to teach: an io throttle lets bursts through and then blocks, so the
-    // median of an emulated HDD looks fast while the total time is that of ~120 reads per second.
-    run.add_metric("swapin_latency_mean_seconds",
-                   std::accumulate(fault_seconds.begin(), fault_seconds.end(), 0.0) / fault_seconds.size());
-    std::sort(fault_seconds.begin(), fault_seconds.end());
-    run.add_metric("swapin_latency_median_seconds", fault_seconds[fault_seconds.size() / 2]);
-    run.add_metric("swapin_latency_p90_seconds", fault_seconds[fault_seconds.size() * 9 / 10]);
-  }
+OOMLAB_VARIANT(swap, probe, "swap-in latency: 256 random single-page reads of the smooth series, each timed; faulting ones kept") {
+  probe_swap_in_latency(run, written_buffer(run.size(), DataKind::smooth));
+}
+
+OOMLAB_VARIANT(swap, probe_random, "swap-in latency as probe, of incompressible bytes: zram's worst case") {
+  probe_swap_in_latency(run, written_buffer(run.size(), DataKind::random));
 }

@@ -23,9 +23,19 @@ LARGEST_BLOCK_ITEMS = 4096
 FAST_BLOCK_SECONDS = 0.01
 
 
-def written_buffer(size_mib):
-    """Every page written, so every page is resident or swapped out: none is a shared zero page."""
-    return np.ones(size_mib * MIB, dtype=np.uint8)
+def written_buffer(size_mib, kind="smooth"):
+    """Every page written, so every page is resident or swapped out: none is a shared zero page. The
+    bytes are those of real data, so zram has to compress them: a page whose bytes are all the same
+    (np.ones) is stored by zram as one word, and would make zram look free.
+      smooth  a sensor series at 0.01 resolution, float64: a random walk of -1, 0 or +1 counts per
+              reading (the compression experiment's `smooth` kind): compressible
+      random  uniform random bytes: incompressible
+    """
+    rng = np.random.default_rng(0)
+    if kind == "random":
+        return rng.integers(0, 256, size_mib * MIB, dtype=np.uint8)
+    counts = np.cumsum(rng.integers(-1, 2, size_mib * MIB // 8, dtype=np.int64))
+    return (20.0 + 0.01 * counts).view(np.uint8)
 
 
 def progress_blocks(run, count, unit, done_before=0, total=None):

@@ -198,3 +198,23 @@ def test_ctrl_c_kills_the_commands_tree_and_exits_130(oomlab_binary, tmp_path):
     time.sleep(0.2)
     assert not subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout
     assert not list(tmp_path.rglob("*.jsonl"))
+
+
+# The README's three lines, in a Python job that needs 256 MiB under a 96 MiB limit.
+README_PROGRESS_JOB = """
+import os
+fd = os.environ.get("OOMLAB_PROGRESS_FD")
+progress = open(int(fd), "w", buffering=1) if fd else open(os.devnull, "w")
+held, total = [], 64
+for done in range(1, total + 1):
+    held.append(bytearray(4 * 1024 * 1024))  # bytearray(n) writes every byte: resident at once
+    print(done, total, "chunks", file=progress)  # after each chunk of work
+"""
+
+
+def test_a_python_job_reports_its_progress_with_the_readmes_three_lines(cgroup_capable, oomlab_binary, tmp_path):
+    _, [record], _, _ = measure(oomlab_binary, tmp_path, "--mem-limit", "96M", "--", "/usr/bin/python3", "-c",
+                                README_PROGRESS_JOB)
+    assert record["outcome"] == "oom_killed"
+    # 4 MiB chunks under 96 MiB with the interpreter's ~10 MiB: killed after 15 to 24 chunks.
+    assert record["progress"]["unit"] == "chunks" and 15 <= record["progress"]["done"] <= 24

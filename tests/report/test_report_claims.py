@@ -19,23 +19,25 @@ def two_variants(subject_bytes, reference_bytes, size=1_000_000, **kwargs):
 
 @pytest.mark.parametrize("subject_bytes, direction, expected", [
     (20.0, "lower", claims.CONFIRMED),     # 0.50: inside [0.4, 0.6]
-    (16.0, "lower", claims.CONFIRMED),     # 0.40: a bound is inside
-    (8.0, "lower", claims.NUANCED),        # 0.20: lower than 1 but past the range
-    (34.0, "lower", claims.NUANCED),       # 0.85: lower, but less than the article says
-    (38.0, "lower", claims.WRONG),         # 0.95: inside the no-effect band, so not "lower"
-    (44.0, "lower", claims.WRONG),         # 1.10: the opposite direction
-    (40.0, "lower", claims.WRONG),         # 1.00: no effect at all is not "lower"
-    (44.0, "none", claims.WRONG),          # no side of 1 to be on
+    (24.0, "lower", claims.CONFIRMED),     # 0.60: the near bound is inside
+    (8.0, "lower", claims.CONFIRMED),      # 0.20: further than "half": the article's way, at least as far
+    (34.0, "lower", claims.WEAKER),        # 0.85: lower, but less than the article says
+    (38.0, "lower", claims.NO_EFFECT),     # 0.95: inside the no-effect band, so not "lower"
+    (40.0, "lower", claims.NO_EFFECT),     # 1.00: no effect at all
+    (46.0, "lower", claims.WRONG),         # 1.15: the opposite direction, outside the band
+    (44.0, "none", claims.WRONG),          # 1.10 outside [0.4, 0.6]: a difference where none is claimed
 ])
 def test_verdict_branches_for_a_lower_claim(subject_bytes, direction, expected):
     entry = claim_entry(article_range=ARTICLE_HALF, direction=direction)
     assert claims.verdict(entry, two_variants(subject_bytes, 40.0)) == expected
 
 
-def test_higher_direction_is_nuanced_above_one_and_wrong_below():
+def test_higher_direction_mirrors_lower():
     entry = claim_entry(article_range=(1.5, 2.5), direction="higher")
     assert claims.verdict(entry, two_variants(80.0, 40.0)) == claims.CONFIRMED   # 2.0
-    assert claims.verdict(entry, two_variants(48.0, 40.0)) == claims.NUANCED     # 1.2
+    assert claims.verdict(entry, two_variants(160.0, 40.0)) == claims.CONFIRMED  # 4.0: further than said
+    assert claims.verdict(entry, two_variants(48.0, 40.0)) == claims.WEAKER      # 1.2
+    assert claims.verdict(entry, two_variants(42.0, 40.0)) == claims.NO_EFFECT   # 1.05
     assert claims.verdict(entry, two_variants(32.0, 40.0)) == claims.WRONG       # 0.8
 
 
@@ -57,7 +59,7 @@ def test_ratio_is_taken_at_the_largest_size_both_sides_have():
     result = claims.evaluate(claim_entry(), records)
     assert [m.size for m in result.measurements] == [1_000_000]
     assert result.ratio == pytest.approx(0.2, rel=1e-6)
-    assert result.verdict == claims.NUANCED
+    assert result.verdict == claims.CONFIRMED  # 0.2 is further than "half"; 0.5 at 1e5 would be too
 
 
 def test_ratio_of_medians_ignores_an_outlier_repeat():
@@ -107,6 +109,11 @@ def test_combined_verdict():
     assert claims.combine_verdicts([claims.WRONG, claims.NOT_MEASURED]) == claims.WRONG
     assert claims.combine_verdicts([claims.CONFIRMED, claims.CONFIRMED]) == claims.CONFIRMED
     assert claims.combine_verdicts([claims.CONFIRMED, claims.WRONG]) == claims.NUANCED
+    assert claims.combine_verdicts([claims.CONFIRMED, claims.NO_EFFECT]) == claims.NUANCED
+    assert claims.combine_verdicts([claims.WEAKER, claims.WRONG]) == claims.NUANCED
+    # Mixes that are not a disagreement about the article's direction are not "nuanced":
+    assert claims.combine_verdicts([claims.CONFIRMED, claims.WEAKER]) == claims.WEAKER
+    assert claims.combine_verdicts([claims.NO_EFFECT, claims.WRONG]) == claims.WRONG
 
 
 def test_check_expected_reports_inside_outside_and_missing():

@@ -41,7 +41,7 @@ def test_each_form_renders_from_the_records_and_the_note_is_replaced(tmp_path):
     text = render(template, data_for(records, tmp_path, [figure]), tmp_path, warn=warnings.append)
     assert "edit me" not in text and "Rendered by `make report`" in text
     body = text.splitlines()[-1].split(" | ")
-    assert body[:3] == ["40.0 B", "0.20×", "nuanced"]
+    assert body[:3] == ["40.0 B", "0.20×", "confirmed"]  # 0.20× goes past "almost half" [0.4, 0.6]
     assert body[3] == "![Memory over time.](figures/lists-timeline.svg)"
     assert body[4] == "`build/oomlab run lists --scale quick`"
     assert "commit `c0ffee1c0ffe`" in body[5] and body[6] == "1,000,000"
