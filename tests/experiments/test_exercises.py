@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-
+REPO = Path(__file__).resolve().parents[2]
 EXPERIMENTS = REPO / "experiments"
 EXERCISES = sorted(path.parent.parent.name for path in EXPERIMENTS.glob("*/exercise/exercise.json"))
 STARTER_FACTOR = 1.5   # a starter's figure is at least this many budgets
@@ -82,17 +81,16 @@ def test_a_wrong_result_fails_even_within_the_budget(oomlab, tmp_path):
     assert "expected" in answer["check_message"]
 
 
-def test_start_copies_the_starter_outside_experiments_and_keeps_edits(oomlab, tmp_path):
+def test_start_copies_the_starter_outside_experiments_and_keeps_edits(oomlab_binary, tmp_path):
     import subprocess
 
-    from conftest import OOMLAB
-    started = subprocess.run([str(OOMLAB), "exercise", "inplace", "--start"], cwd=tmp_path, capture_output=True,
+    started = subprocess.run([str(oomlab_binary), "exercise", "inplace", "--start"], cwd=tmp_path, capture_output=True,
                              text=True)
     assert started.returncode == 0, started.stderr
     copy = tmp_path / "oomlab-exercises" / "inplace.py"
     assert copy.read_text() == (EXPERIMENTS / "inplace" / "exercise" / "starter.py").read_text()
     copy.write_text(copy.read_text() + "\n# my edit\n")
-    again = subprocess.run([str(OOMLAB), "exercise", "inplace", "--start"], cwd=tmp_path, capture_output=True, text=True)
+    again = subprocess.run([str(oomlab_binary), "exercise", "inplace", "--start"], cwd=tmp_path, capture_output=True, text=True)
     assert again.returncode == 2 and "my edit" in copy.read_text(), "a second --start must not overwrite edits"
 
 

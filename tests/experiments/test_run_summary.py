@@ -5,9 +5,12 @@
 import json
 import re
 
-from conftest import REPO, read_records
+from pathlib import Path
 
 from report import claims as cl
+from report import records as rec
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_a_run_ends_with_bytes_per_element_and_the_report_s_verdicts(oomlab, tmp_path):
@@ -28,7 +31,7 @@ def test_a_run_ends_with_bytes_per_element_and_the_report_s_verdicts(oomlab, tmp
     assert abs(bytes_per_element("baseline") - 40.7) <= 2.0
     assert abs(bytes_per_element("remedy") - 8.0) <= 0.5
     # The verdicts are those of report/claims.py on the same records (this experiment's entries).
-    records = [r for r in read_records(tmp_path) if r.get("scale") == "quick"]
+    records = [r for r in rec.load_records([tmp_path]) if r.get("scale") == "quick"]
     entries = [e for e in cl.load_claim_entries(REPO / "experiments") if e["experiment"] == "list_to_numpy"]
     for row in cl.claim_rows([{"id": "C7"}, {"id": "C8"}], entries, records):
         claim_id, verdict = row.claim["id"], row.verdict
