@@ -37,6 +37,12 @@ def test_every_article_remedy_and_measuring_first_has_an_exercise():
         folder = EXPERIMENTS / name / "exercise"
         assert all((folder / file).is_file() for file in REQUIRED_FILES), name
         assert "## " in (folder / "hints.md").read_text(), f"{name}: hints.md has no '## Hint' section"
+        spec = json.loads((folder / "exercise.json").read_text())
+        for field in ("title", "task", "function", "size", "size_unit", "checks", "lesson"):
+            assert spec.get(field), f"{name}: exercise.json has no {field}"
+        assert spec["budget"]["metric"] in ("peak_delta_bytes", "tree_peak_delta_bytes", "mem_limit_bytes"), name
+        assert spec["budget"]["bytes"] > 0 and spec["budget"]["why"], name
+        assert (REPO / spec["lesson"]).is_file(), f"{name}: no lesson {spec['lesson']}"
 
 
 @pytest.mark.parametrize("name", EXERCISES)
