@@ -14,7 +14,9 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cleanup.hpp"
+#include <iostream>
+
+#include "ownership.hpp"
 
 namespace oomlab {
 namespace fs = std::filesystem;
@@ -71,21 +73,66 @@ std::optional<std::uint64_t> read_keyed(const fs::path& file, const std::string&
 
 std::string unique_name() {
   static std::atomic<int> counter{0};
-  return std::string(kResourceMarker) + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  return "oomlab-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
-void kill_and_remove(const fs::path& cgroup) {
-  if (cgroup.empty()) return;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    std::ifstream procs(cgroup / "cgroup.procs");
-    pid_t pid;
-    while (procs >> pid) ::kill(pid, SIGKILL);
-    if (::rmdir(cgroup.c_str()) == 0 || errno == ENOENT) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+// Makes a cgroup folder and records it as oomlab's at once; throws if either fails (and then
+// leaves nothing behind).
+fs::path make_owned_cgroup(const fs::path& path, const std::string& hierarchy, fs::path& record) {
+  if (::mkdir(path.c_str(), 0755) != 0) {
+    throw std::runtime_error("cannot create cgroup " + path.string() + ": " + std::strerror(errno));
   }
+  try {
+    const auto identity = file_identity(path);
+    record = record_ownership({{"kind", kOwnedCgroup}, {"path", path.string()}, {"hierarchy", hierarchy},
+                               {"device", identity ? identity->device : 0}, {"inode", identity ? identity->inode : 0}});
+  } catch (...) {
+    ::rmdir(path.c_str());
+    throw;
+  }
+  return path;
+}
+
+void remove_owned_cgroup(fs::path& cgroup, fs::path& record) {
+  if (cgroup.empty()) return;
+  std::string why;
+  if (remove_cgroup(cgroup, why)) {
+    drop_ownership(record);
+  } else {
+    std::cerr << "oomlab: could not undo: cgroup " << cgroup.string() << " is still there (" << why
+              << "); its ownership record is kept, and `oomlab cleanup` retries\n";
+  }
+  cgroup.clear();
+  record.clear();
 }
 
 }  // namespace
+
+bool remove_cgroup(const fs::path& cgroup, std::string& why) {
+  {
+    // v2 (kernel 5.14+): every member, forks in flight included, is killed in one step.
+    std::ofstream kill_all(cgroup / "cgroup.kill");
+    if (kill_all) kill_all << "1";
+  }
+  for (int attempt = 0; attempt < 250; ++attempt) {
+    std::ifstream procs(cgroup / "cgroup.procs");
+    if (!procs && ::access(cgroup.c_str(), F_OK) != 0) return true;
+    pid_t pid;
+    int members = 0;
+    while (procs >> pid) {
+      ::kill(pid, SIGKILL);
+      ++members;
+    }
+    if (members == 0) {
+      if (::rmdir(cgroup.c_str()) == 0 || errno == ENOENT) return true;
+      why = std::strerror(errno);  // EBUSY while the last members are still exiting
+    } else {
+      why = std::to_string(members) + " processes still inside";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
 
 CgroupSupport probe_cgroups() {
   CgroupSupport support;
@@ -121,12 +168,7 @@ CgroupSupport probe_cgroups() {
 RunCgroup::RunCgroup(const CgroupSupport& support, const CgroupSettings& settings) : version_(support.version) {
   if (!support.usable()) throw std::runtime_error(support.unavailable_reason);
   const std::string name = unique_name();
-  memory_path_ = support.memory_parent / name;
-  if (::mkdir(memory_path_.c_str(), 0755) != 0) {
-    const std::string why = std::strerror(errno);
-    memory_path_.clear();
-    throw std::runtime_error("cannot create cgroup " + (support.memory_parent / name).string() + ": " + why);
-  }
+  memory_path_ = make_owned_cgroup(support.memory_parent / name, version_ == "v1" ? "memory" : "unified", memory_record_);
   try {
     if (version_ == "v1") {
       if (settings.swappiness) write_file(memory_path_ / "memory.swappiness", std::to_string(*settings.swappiness));
@@ -140,12 +182,7 @@ RunCgroup::RunCgroup(const CgroupSupport& support, const CgroupSettings& setting
       }
       if (settings.read_throttle) {
         if (support.io_parent.empty()) throw std::runtime_error("no blkio controller for io throttling");
-        io_path_ = support.io_parent / name;
-        if (::mkdir(io_path_.c_str(), 0755) != 0) {
-          const std::string why = std::strerror(errno);
-          io_path_.clear();
-          throw std::runtime_error("cannot create blkio cgroup: " + why);
-        }
+        io_path_ = make_owned_cgroup(support.io_parent / name, "blkio", io_record_);
         const ReadThrottle& throttle = *settings.read_throttle;
         const std::string device = std::to_string(throttle.device_major) + ":" + std::to_string(throttle.device_minor);
         if (throttle.read_iops) write_file(io_path_ / "blkio.throttle.read_iops_device", device + " " + std::to_string(throttle.read_iops));
@@ -165,15 +202,15 @@ RunCgroup::RunCgroup(const CgroupSupport& support, const CgroupSettings& setting
       }
     }
   } catch (...) {
-    kill_and_remove(io_path_);
-    kill_and_remove(memory_path_);
+    remove_owned_cgroup(io_path_, io_record_);
+    remove_owned_cgroup(memory_path_, memory_record_);
     throw;
   }
 }
 
 RunCgroup::~RunCgroup() {
-  kill_and_remove(io_path_);
-  kill_and_remove(memory_path_);
+  remove_owned_cgroup(io_path_, io_record_);
+  remove_owned_cgroup(memory_path_, memory_record_);
 }
 
 std::vector<std::string> RunCgroup::procs_files() const {

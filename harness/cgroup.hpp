@@ -1,7 +1,8 @@
 // Per-run cgroups: oomlab creates one for a measurement that needs it (the true peak of a process
-// tree, a memory limit, throttled swap-in reads) and removes it afterwards. They are made below the
-// cgroup oomlab itself runs in, named `oomlab-<pid>-<n>`, so nothing oomlab did not create is ever
-// written to, and `oomlab cleanup` can find leftovers by the marker. cgroup v1 and v2 are supported.
+// tree, a memory limit, throttled swap-in reads) and removes it afterwards, with every process in
+// it. They are made below the cgroup oomlab itself runs in, named `oomlab-<pid>-<n>` for people to
+// read; each gets an ownership record (ownership.hpp), which is what `oomlab cleanup` goes by.
+// cgroup v1 and v2 are supported.
 #pragma once
 
 #include <sys/types.h>
@@ -48,7 +49,8 @@ class RunCgroup {
  public:
   // Creates the cgroup(s). Throws std::runtime_error with the reason if the kernel refuses.
   RunCgroup(const CgroupSupport& support, const CgroupSettings& settings);
-  // Kills any process still inside, then removes the cgroup(s), retrying while the kernel drains.
+  // Kills every process still inside, then removes the cgroup(s) (remove_cgroup); says on stderr
+  // what it could not remove, which keeps its ownership record for `oomlab cleanup`.
   ~RunCgroup();
   RunCgroup(const RunCgroup&) = delete;
   RunCgroup& operator=(const RunCgroup&) = delete;
@@ -74,7 +76,14 @@ class RunCgroup {
   std::string version_;
   std::filesystem::path memory_path_;
   std::filesystem::path io_path_;  // v1 blkio cgroup, if throttled
+  std::filesystem::path memory_record_, io_record_;  // their ownership records
 };
+
+// Ends every process in `cgroup` and removes it. A worker that called setsid() or forked twice has
+// left its process group, not its cgroup: so cgroup.procs is read again after each round of SIGKILL
+// (v2: cgroup.kill first) until it is empty and rmdir succeeds, for up to 5 s. Returns false with
+// `why` if the cgroup is still there. A cgroup that is gone already counts as removed.
+bool remove_cgroup(const std::filesystem::path& cgroup, std::string& why);
 
 // Inside the measured child: the cgroup it runs in, if the parent made one
 // ($OOMLAB_MEMORY_CGROUP), so the measured phase can read the tree's own peak.

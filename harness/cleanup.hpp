@@ -1,7 +1,9 @@
-// `oomlab cleanup`: finds and removes what oomlab itself may have left on the machine after a
-// crash: swap devices, loop devices, swap files, zram devices, scratch folders and cgroups. Each carries the
-// `oomlab` marker and the pid of the oomlab that made it (`oomlab-…-<pid>-<n>`); only leftovers of
-// oomlab processes that are gone are touched, never another live run's, never anything unmarked.
+// `oomlab cleanup`, and the start of every run: removes what an oomlab that is gone left on the
+// machine (swap devices, loop devices, swap files, zram devices, cgroups, scratch folders), and
+// only that. Proof is an ownership record (ownership.hpp) whose owner is dead and whose resource
+// is still the very one recorded (inode, backing inode, swap UUID); names prove nothing. Records
+// say where each resource is, so leftovers are found wherever they were made (any --swap-dir, any
+// cgroup root). A live owner's resources, and anything without a record, are never touched.
 #pragma once
 
 #include <string>
@@ -9,29 +11,21 @@
 
 namespace oomlab {
 
-inline constexpr const char* kResourceMarker = "oomlab";
-
 struct CleanupReport {
-  std::vector<std::string> removed;
-  std::vector<std::string> failed;  // "what: why"
+  std::vector<std::string> removed;     // "swap file /var/tmp/oomlab-swap-Ab12Cd.img"
+  std::vector<std::string> failed;      // "what: why"; the record is kept, to try again
+  std::vector<std::string> left_alone;  // a record that no longer matches its resource (another
+                                        // inode, UUID or owner): "what: why"; the record is dropped
+  std::vector<std::string> unproven;    // looks like oomlab's (an `oomlab` name, a note from before
+                                        // records existed) but no record proves it: listed only
 };
 
-// Swapoff (retried on a transient ENOMEM), loop detach, swap file removal, zram removal, then
-// cgroups (after killing any process still inside), in that order.
-CleanupReport cleanup_leftovers();
-
-// Active swap (/proc/swaps) on a marked file, or on a loop device over one, or on a noted zram device.
-std::vector<std::string> marked_swap_devices();
-
-// Loop devices whose backing file carries the marker.
-std::vector<std::string> marked_loop_devices();
-
-// cgroups named oomlab-<pid>-<n> right below the cgroup this process runs in (memory and blkio on
-// v1, the unified tree on v2).
-std::vector<std::string> marked_cgroups();
-
-// True if `name` (a file, device or cgroup name with the marker) belongs to a live oomlab process
-// other than this one.
-bool owned_by_live_oomlab(const std::string& name);
+// Works through every trusted record whose owner is dead: cgroups first (their processes end, and
+// pages they had swapped out are freed rather than read back), then swap devices (swapoff, then
+// detach or remove), then swap files and scratch folders. Records of an earlier boot name kernel
+// objects that are gone: they are dropped, and only files (swap files, scratch folders) that
+// still match are removed. With `list_unproven`, also lists what looks like oomlab's without proof
+// (a scan of /proc/swaps, loop devices, /var/tmp and the cgroups beside this process's own).
+CleanupReport cleanup_leftovers(bool list_unproven = false);
 
 }  // namespace oomlab

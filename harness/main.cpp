@@ -102,8 +102,10 @@ int env_command(bool as_json) {
 }
 
 int cleanup_command() {
-  const oomlab::CleanupReport report = oomlab::cleanup_leftovers();
+  const oomlab::CleanupReport report = oomlab::cleanup_leftovers(/*list_unproven=*/true);
   for (const auto& removed : report.removed) std::cout << "removed " << removed << "\n";
+  for (const auto& left : report.left_alone) std::cout << "left alone (its record no longer matches): " << left << "\n";
+  for (const auto& unproven : report.unproven) std::cout << "not proven oomlab's, left alone: " << unproven << "\n";
   for (const auto& failed : report.failed) std::cerr << "could not remove " << failed << "\n";
   if (report.removed.empty() && report.failed.empty()) std::cout << "nothing of oomlab's to clean up\n";
   return report.failed.empty() ? 0 : 1;
@@ -226,7 +228,7 @@ int main(int argc, char** argv) {
                      "For an exercise whose budget is a memory limit: run without it, to see how much the job needs");
   exercise->add_flag("--json", exercise_options.json_output, "Print the answer as one JSON object");
 
-  CLI::App* cleanup = app.add_subcommand("cleanup", "Remove swap, loop devices and cgroups that oomlab created");
+  CLI::App* cleanup = app.add_subcommand("cleanup", "Remove what a gone oomlab left (swap, loop and zram devices, swap files, cgroups, scratch folders), as its ownership records prove");
 
   // Hidden verbs, run by oomlab itself in its child processes.
   oomlab::MeasurementRequest request;

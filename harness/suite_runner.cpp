@@ -17,6 +17,7 @@
 #include "child_process.hpp"
 #include "environment.hpp"
 #include "interrupt.hpp"
+#include "orphans.hpp"
 #include "outcome.hpp"
 #include "proc_memory.hpp"
 #include "records.hpp"
@@ -207,6 +208,7 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   interrupted = child.interrupted;
   if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
   cgroup.reset();  // removed now: leftover workers are killed with it
+  end_orphaned_workers();  // and without a cgroup, those that left the child's process group
   const nlohmann::json& report = child.report;
   const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
   nlohmann::json record = build_record(m, scale, child, report, outcome, env);
@@ -290,6 +292,7 @@ int run_suite(const RunOptions& options) {
   }
 
   install_interrupt_handlers();
+  become_subreaper();  // a measurement's orphaned workers come back to oomlab, to be ended with it
   const CgroupSupport cgroups = probe_cgroups();
   const nlohmann::json env = environment_block(options.source_dir);
   const std::string machine = env.at("machine_id");
@@ -306,11 +309,11 @@ int run_suite(const RunOptions& options) {
     ++failures;
   }
 
-  // A swap run starts by removing what a killed earlier run may have left (never a live run's).
-  const bool uses_swap = std::any_of(plan.begin(), plan.end(), [](const Measurement& m) { return !m.profile.empty(); });
-  if (uses_swap) {
-    for (const std::string& removed : cleanup_leftovers().removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
-  }
+  // Every run starts by removing what a killed earlier run left, as its ownership records prove
+  // (never a live run's). Cheap when nothing was left: one folder of records is read.
+  const CleanupReport leftovers = cleanup_leftovers();
+  for (const std::string& removed : leftovers.removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
+  for (const std::string& failed : leftovers.failed) std::cerr << "oomlab: could not remove leftover " << failed << "\n";
   const std::string run_started_at = iso_time_now();  // the summary's "this run": records from here on
   std::set<std::filesystem::path> written_files;
   std::unique_ptr<SwapProfile> active_profile;  // its device lives until the plan moves on

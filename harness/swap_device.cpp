@@ -3,6 +3,8 @@
 
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -15,10 +17,10 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <stdexcept>
 #include <thread>
 
-#include "cleanup.hpp"
 #include "proc_memory.hpp"
 
 namespace oomlab {
@@ -45,10 +47,13 @@ std::string run_program(const std::vector<std::string>& arguments) {
   std::string output;
   char buffer[512];
   ssize_t count;
-  while ((count = ::read(pipe_fds[0], buffer, sizeof(buffer))) > 0) output.append(buffer, static_cast<std::size_t>(count));
+  while ((count = ::read(pipe_fds[0], buffer, sizeof(buffer))) > 0 || (count < 0 && errno == EINTR)) {
+    if (count > 0) output.append(buffer, static_cast<std::size_t>(count));
+  }
   ::close(pipe_fds[0]);
   int status = 0;
-  ::waitpid(pid, &status, 0);
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     std::string command;
     for (const std::string& argument : arguments) command += argument + " ";
@@ -64,27 +69,91 @@ void write_sysfs(const fs::path& file, const std::string& value) {
   if (!out) throw std::runtime_error("cannot write '" + value + "' to " + file.string());
 }
 
-std::string file_name() {
-  static int counter = 0;
-  return std::string(kResourceMarker) + "-swap-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".img";
+std::optional<int> read_sysfs_number(const fs::path& file) {
+  std::ifstream in(file);
+  int value = 0;
+  if (in >> value) return value;
+  return std::nullopt;
 }
+
+bool listed_in_proc_swaps(const std::string& device) {
+  const auto active = active_swap_devices();
+  return std::find(active.begin(), active.end(), device) != active.end();
+}
+
+std::string block_name(const std::string& device) { return fs::path(device).filename().string(); }
 
 }  // namespace
 
-std::string swapoff_with_retry(const std::string& device) {
+SwapoffResult swapoff_with_retry(const std::string& device) {
+  // Held back, not lost: a pending SIGINT or SIGTERM is delivered when the mask is restored. SIGKILL
+  // cannot be held back, and then nothing of this process runs anyway.
+  sigset_t all_signals, previous;
+  ::sigfillset(&all_signals);
+  ::pthread_sigmask(SIG_BLOCK, &all_signals, &previous);
   int last_errno = 0;
   for (int attempt = 0; attempt < 20; ++attempt) {
-    if (::swapoff(device.c_str()) == 0) return "";
+    if (::swapoff(device.c_str()) == 0) {
+      last_errno = 0;
+      break;
+    }
     last_errno = errno;
-    if (last_errno != ENOMEM && last_errno != EBUSY) break;
+    if (last_errno == EINTR) continue;
+    if (last_errno != ENOMEM && last_errno != EBUSY) break;  // EINVAL, ENOENT, EPERM: retrying will not change it
     std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
   }
-  return std::strerror(last_errno);
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  SwapoffResult result;
+  result.off = !listed_in_proc_swaps(device);
+  if (!result.off) result.error = last_errno != 0 ? std::strerror(last_errno) : "still listed in /proc/swaps";
+  return result;
 }
 
-SwapDevice::SwapDevice(SwapKind kind, std::uint64_t size_bytes, const fs::path& directory)
+std::optional<FileIdentity> loop_backing_identity(const std::string& device) {
+  const int fd = ::open(device.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  loop_info64 info {};
+  const bool bound = ::ioctl(fd, LOOP_GET_STATUS64, &info) == 0;
+  ::close(fd);
+  if (!bound) return std::nullopt;
+  return FileIdentity{info.lo_device, info.lo_inode, 0, 0};
+}
+
+bool detach_loop_device(const std::string& device) {
+  const int fd = ::open(device.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::ioctl(fd, LOOP_CLR_FD, 0);
+    ::close(fd);
+  }
+  // LOOP_CLR_FD on a device someone else holds open only marks it for detaching on the last close.
+  for (int attempt = 0; attempt < 50 && loop_backing_identity(device); ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return !loop_backing_identity(device);
+}
+
+bool remove_zram_device(int zram_id) {
+  const fs::path block = "/sys/block/zram" + std::to_string(zram_id);
+  try {
+    write_sysfs(block / "reset", "1");
+    write_sysfs("/sys/class/zram-control/hot_remove", std::to_string(zram_id));
+  } catch (const std::exception&) {
+  }
+  return !fs::exists(block);
+}
+
+std::optional<bool> zswap_enabled() {
+  std::ifstream in("/sys/module/zswap/parameters/enabled");
+  std::string value;
+  if (!(in >> value)) return std::nullopt;
+  return value == "Y" || value == "1";
+}
+
+SwapDevice::SwapDevice(SwapKind kind, std::uint64_t size_bytes, const fs::path& directory, std::optional<bool> rotational)
     : kind_(kind), size_bytes_(size_bytes) {
   try {
+    uuid_ = new_uuid();
+    const std::string label = "oomlab-" + std::to_string(::getpid());  // mkswap allows 16 characters
     if (kind == SwapKind::disk_loop) {
       struct statvfs disk {};
       if (::statvfs(directory.c_str(), &disk) != 0) throw std::runtime_error("cannot stat " + directory.string());
@@ -94,30 +163,59 @@ SwapDevice::SwapDevice(SwapKind kind, std::uint64_t size_bytes, const fs::path& 
                                  std::to_string(size_bytes >> 20) + " MiB swap file (" +
                                  std::to_string(free_bytes >> 20) + " MiB free, 1 GiB kept in reserve)");
       }
-      file_ = directory / file_name();
-      const int fd = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      if (fd < 0) throw std::runtime_error("cannot create " + file_.string() + ": " + std::strerror(errno));
+      // An unpredictable name, created here and now (O_EXCL: never an existing file or symlink).
+      std::string name = (fs::absolute(directory) / "oomlab-swap-XXXXXX.img").string();
+      const int fd = ::mkostemps(name.data(), 4, O_CLOEXEC);
+      if (fd < 0) throw std::runtime_error("cannot create a swap file in " + directory.string() + ": " + std::strerror(errno));
+      file_ = name;
+      const auto identity = file_identity(file_);
+      try {
+        file_record_ = record_ownership({{"kind", kOwnedSwapFile}, {"path", file_.string()},
+                                         {"device", identity ? identity->device : 0}, {"inode", identity ? identity->inode : 0},
+                                         {"birth_time_ns", identity ? identity->birth_time_ns : 0},
+                                         {"size_bytes", size_bytes}, {"swap_uuid", uuid_}, {"swap_label", label}});
+      } catch (...) {
+        ::close(fd);
+        throw;
+      }
       const int allocated = ::posix_fallocate(fd, 0, static_cast<off_t>(size_bytes));
       ::close(fd);
       if (allocated != 0) throw std::runtime_error("cannot allocate " + file_.string() + ": " + std::strerror(allocated));
       // Direct I/O: without it the loop device reads through the page cache, and "disk" swap-ins
       // would be served from RAM.
       device_ = run_program({"losetup", "--find", "--show", "--direct-io=on", file_.string()});
+      device_record_ = record_ownership({{"kind", kOwnedLoopDevice}, {"path", device_}, {"backing_file", file_.string()},
+                                         {"backing_device", identity ? identity->device : 0},
+                                         {"backing_inode", identity ? identity->inode : 0}});
+      const fs::path block = "/sys/block/" + block_name(device_);
+      // losetup asks for direct I/O; the kernel grants it only if the file's file system and the
+      // block sizes allow it, and falls back to buffered I/O without an error. Read what it did.
+      if (const auto dio = read_sysfs_number(block / "loop" / "dio")) direct_io_ = *dio == 1;
+      if (rotational) {
+        try {
+          write_sysfs(block / "queue" / "rotational", *rotational ? "1" : "0");
+        } catch (const std::exception&) {
+          // Not fatal: the record says what the device is (read back below), not what was asked.
+        }
+      }
+      rotational_ = read_sysfs_number(block / "queue" / "rotational");
     } else {
       std::ifstream hot_add("/sys/class/zram-control/hot_add");
       if (!(hot_add >> zram_id_)) throw std::runtime_error("cannot add a zram device (/sys/class/zram-control/hot_add)");
       device_ = "/dev/zram" + std::to_string(zram_id_);
-      fs::create_directories(kZramStateDir);
-      std::ofstream(kZramStateDir / ("zram" + std::to_string(zram_id_))) << ::getpid() << "\n";
+      device_record_ = record_ownership({{"kind", kOwnedZramDevice}, {"path", device_}, {"zram_id", zram_id_},
+                                         {"disksize_bytes", size_bytes}, {"comp_algorithm", "lz4"},
+                                         {"swap_uuid", uuid_}, {"swap_label", label}});
       const fs::path block = "/sys/block/zram" + std::to_string(zram_id_);
       write_sysfs(block / "comp_algorithm", "lz4");
       write_sysfs(block / "disksize", std::to_string(size_bytes));
+      rotational_ = read_sysfs_number(block / "queue" / "rotational");
     }
     struct stat device_stat {};
     if (::stat(device_.c_str(), &device_stat) != 0) throw std::runtime_error("no device " + device_);
     major_ = ::major(device_stat.st_rdev);
     minor_ = ::minor(device_stat.st_rdev);
-    run_program({"mkswap", "--label", kResourceMarker, device_});
+    run_program({"mkswap", "--uuid", uuid_, "--label", label, device_});
     if (::swapon(device_.c_str(), SWAP_FLAG_PREFER | (32767 << SWAP_FLAG_PRIO_SHIFT)) != 0) {
       throw std::runtime_error("swapon " + device_ + ": " + std::strerror(errno));
     }
@@ -131,39 +229,42 @@ SwapDevice::SwapDevice(SwapKind kind, std::uint64_t size_bytes, const fs::path& 
 SwapDevice::~SwapDevice() { tear_down(); }
 
 void SwapDevice::tear_down() noexcept {
+  std::vector<std::string> left;  // what could not be undone
   if (swap_on_) {
-    const std::string error = swapoff_with_retry(device_);
-    // Trust /proc/swaps, not the return code: a device still listed there must keep its backing.
-    const auto active = active_swap_devices();
-    swap_on_ = !error.empty() || std::find(active.begin(), active.end(), device_) != active.end();
+    const SwapoffResult swapoff = swapoff_with_retry(device_);
+    swap_on_ = !swapoff.off;
+    if (swap_on_) left.push_back("swap on " + device_ + " is still on (swapoff: " + swapoff.error + ")");
   }
-  if (kind_ == SwapKind::disk_loop && !device_.empty() && !swap_on_) {
-    const int fd = ::open(device_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ::ioctl(fd, LOOP_CLR_FD, 0);
-      ::close(fd);
+  bool device_gone = device_.empty();
+  if (!device_.empty() && !swap_on_) {
+    device_gone = kind_ == SwapKind::disk_loop ? detach_loop_device(device_) : remove_zram_device(zram_id_);
+    if (!device_gone) left.push_back((kind_ == SwapKind::disk_loop ? "loop device " : "zram device ") + device_ + " is still there");
+  }
+  if (device_gone) {
+    drop_ownership(device_record_);
+    device_.clear();
+  }
+  // The file goes only once nothing uses it: a loop device still bound to it keeps its record, and
+  // cleanup finds the pair by the file's inode.
+  if (!file_.empty() && device_gone) {
+    if (::unlink(file_.c_str()) == 0 || errno == ENOENT) {
+      drop_ownership(file_record_);
+      file_.clear();
+    } else {
+      left.push_back("swap file " + file_.string() + " (" + std::strerror(errno) + ")");
     }
+  } else if (!file_.empty()) {
+    left.push_back("swap file " + file_.string());
   }
-  if (!file_.empty() && !swap_on_) {
-    std::error_code ignored;
-    fs::remove(file_, ignored);
-  }
-  if (zram_id_ >= 0 && !swap_on_) {
-    try {
-      const fs::path block = "/sys/block/zram" + std::to_string(zram_id_);
-      write_sysfs(block / "reset", "1");
-      write_sysfs("/sys/class/zram-control/hot_remove", std::to_string(zram_id_));
-      std::error_code ignored;
-      fs::remove(kZramStateDir / ("zram" + std::to_string(zram_id_)), ignored);
-    } catch (const std::exception&) {
-      // Left for `oomlab cleanup`, which finds it through the state file.
-    }
+  for (const std::string& what : left) {
+    std::cerr << "oomlab: could not undo: " << what << "; its ownership record is kept, and `oomlab cleanup` retries\n";
   }
 }
 
 std::string SwapDevice::description() const {
   if (kind_ == SwapKind::zram) return device_ + " (zram, lz4, " + std::to_string(size_bytes_ >> 20) + " MiB)";
-  return device_ + " (loop, direct I/O, on " + file_.string() + ", " + std::to_string(size_bytes_ >> 20) + " MiB)";
+  return device_ + " (loop, " + (direct_io_.value_or(false) ? "direct I/O" : "buffered I/O") + ", on " + file_.string() +
+         ", " + std::to_string(size_bytes_ >> 20) + " MiB)";
 }
 
 }  // namespace oomlab

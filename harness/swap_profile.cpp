@@ -28,7 +28,11 @@ SwapProfile::SwapProfile(const std::string& name, std::uint64_t mem_limit_bytes,
                          const std::filesystem::path& swap_directory)
     : name_(name), mem_limit_bytes_(mem_limit_bytes), swap_bytes_(swap_bytes) {
   if (name == "ssd" || name == "hdd") {
-    device_ = std::make_unique<SwapDevice>(SwapKind::disk_loop, swap_bytes, swap_directory);
+    // The kernel reads swap ahead around the faulting address only while no rotational swap device
+    // is on, and by neighbouring swap slots otherwise (mm/swap_state.c, swap_use_vma_readahead:
+    // `!atomic_read(&nr_rotate_swap)`, counted at swapon from queue/rotational). So each profile
+    // says which disk it stands for, before swapon.
+    device_ = std::make_unique<SwapDevice>(SwapKind::disk_loop, swap_bytes, swap_directory, /*rotational=*/name == "hdd");
   } else if (name == "zram") {
     device_ = std::make_unique<SwapDevice>(SwapKind::zram, swap_bytes, swap_directory);
   }
@@ -48,7 +52,16 @@ CgroupSettings SwapProfile::cgroup_settings() const {
 nlohmann::json SwapProfile::description() const {
   nlohmann::json description = {{"swap_profile", name_}};
   if (name_ != "ram") description["mem_limit_bytes"] = mem_limit_bytes_;
-  if (device_) description["swap_device"] = device_->description();
+  if (device_) {
+    description["swap_device"] = device_->description();
+    description["swap_device_uuid"] = device_->uuid();
+    const auto direct_io = device_->direct_io();
+    if (name_ == "ssd" || name_ == "hdd") description["swap_device_direct_io"] = direct_io.value_or(false);
+    const auto rotational = device_->rotational();
+    description["swap_device_rotational"] = rotational ? nlohmann::json(*rotational) : nlohmann::json(nullptr);
+    const auto zswap = zswap_enabled();
+    description["zswap_enabled"] = zswap ? nlohmann::json(*zswap) : nlohmann::json(nullptr);
+  }
   if (name_ == "hdd") {
     description["read_throttle"] = {{"read_iops", kHddReadIops}, {"read_bytes_per_second", kHddReadBytesPerSecond}};
   }

@@ -1,7 +1,8 @@
 // The swap experiment's profiles: the same job under a memory limit, with swap of different kinds.
 //   ram   no limit at all: the "add RAM" remedy.
 //   none  the limit, and no swap: expect the OOM killer.
-//   ssd   the limit, swap on the local disk (a loop device with direct I/O over a file).
+//   ssd   the limit, swap on the local disk (a loop device with direct I/O over a file, marked
+//         non-rotational).
 //   hdd   the same device, slowed to HDD-like behaviour for the measured processes: a cgroup read
 //         throttle of ~120 random reads per second and 100 MB/s (v1 blkio.throttle.*, v2 io.max).
 //         Only reads are throttled: the kernel's swap-out writes are not charged to the job's
@@ -43,7 +44,9 @@ class SwapProfile {
   const std::string& name() const { return name_; }
   // The cgroup of each measurement: limit, swap allowance, swappiness, read throttle.
   CgroupSettings cgroup_settings() const;
-  // For records: {"swap_profile", "mem_limit_bytes", "swap_device", "read_throttle"}.
+  // For records: {"swap_profile", "mem_limit_bytes", "swap_device", "read_throttle"}, and with a
+  // device what the kernel really set up: "swap_device_uuid", "swap_device_direct_io" (loop),
+  // "swap_device_rotational", "zswap_enabled" (null where there is no such file).
   nlohmann::json description() const;
 
  private:

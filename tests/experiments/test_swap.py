@@ -1,11 +1,16 @@
 # Protects the swap experiment: the memory limit really holds, swap really happens, and the machine
 # is left as it was found. The last part is easy to break and costly: an interrupted run that leaves
 # a swap device on, a loop device attached or a cgroup behind changes every later measurement (and
-# the machine). So SIGINT and SIGTERM mid-run, and `oomlab cleanup` after a SIGKILL, are checked
-# against the machine's state before the run.
+# the machine). So SIGINT and SIGTERM mid-run, and `oomlab cleanup` or the next run after a SIGKILL,
+# are checked against the machine's state before the run, as oomlab's ownership records tell it.
+# And cleanup must never remove what only looks like oomlab's: a user's swap file, cgroup, zram
+# device or folder with "oomlab" in its name, or one that a stale record names, survives it.
 import json
+import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,58 +41,66 @@ def own_memory_cgroup():
     return candidate
 
 
-def owned_by_another_live_oomlab(name, tested_pid=None):
-    """True if `name` (oomlab-…-<pid>-<n>) belongs to an oomlab process that is running now, other than
-    the run under test: another run on this machine (a concurrent `make report`, say), which this test
-    must neither count nor touch."""
-    for field in Path(name).name.split("-"):
-        if field.isdigit():
-            if int(field) == tested_pid:
-                return False
-            try:
-                return "oomlab" in Path(f"/proc/{field}/exe").resolve().name
-            except OSError:
-                return False
-    return False
+# Where oomlab records each resource it makes (harness/ownership.hpp): the same proof `oomlab
+# cleanup` goes by, so these checks never guess ownership from a name.
+OWNERSHIP_DIR = Path("/var/lib/oomlab/owned")
 
 
-def loop_backing_file(device):
-    backing = Path("/sys/block") / Path(device).name / "loop" / "backing_file"
-    return backing.read_text().strip() if backing.exists() else ""
+def boot_id():
+    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+
+
+def process_start_ticks(pid):
+    """Field 22 of /proc/<pid>/stat (the fields after the command name's last ')' start at 3)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat[stat.rindex(")") + 2:].split()[22 - 3])
+
+
+def ownership_records():
+    records = []
+    for path in sorted(OWNERSHIP_DIR.glob("*.json")) if OWNERSHIP_DIR.exists() else []:
+        try:
+            records.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            pass  # written or dropped this instant
+    return records
+
+
+def owner_alive(record):
+    return record["boot_id"] == boot_id() and process_start_ticks(record["owner_pid"]) == record["owner_start_ticks"]
 
 
 def machine_state(tested_pid=None):
-    """Everything a swap run may create, as it is now, except what another live oomlab run owns."""
-    def mine(name):
-        return not owned_by_another_live_oomlab(name, tested_pid)
-    notes = Path("/run/oomlab")
-
-    def owner_of(device):
-        """The name that carries a swap device's owner: a loop's backing file, a zram device's note."""
-        note = notes / Path(device).name
-        if note.exists():
-            return f"zram-{note.read_text().strip()}"
-        return loop_backing_file(device) or device
-    # Device names only: the "Used" column of a device moves while any run swaps.
-    swaps = [device for device in (line.split()[0] for line in Path("/proc/swaps").read_text().splitlines()[1:])
-             if mine(owner_of(device))]
-    loops = [line for line in subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
-             if mine(line.split("(")[-1].rstrip(")"))]
+    """What oomlab owns now by its records, and the machine's swap, loop and zram devices, except
+    what another live oomlab run owns (a concurrent `make report`, say), which this test must
+    neither count nor touch. Swap tests hold the swap lock, so no one else's device comes or goes."""
+    records = ownership_records()
+    others = [r for r in records if owner_alive(r) and r["owner_pid"] != tested_pid]
+    theirs = {r["path"] for r in others}
+    swaps = [line.split()[0] for line in Path("/proc/swaps").read_text().splitlines()[1:]]
+    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
     return {
-        "swaps": sorted(swaps),
-        "loops": sorted(loops),
-        "cgroups": sorted(p.name for p in own_memory_cgroup().iterdir() if p.is_dir() and "oomlab" in p.name and mine(p.name)),
-        "swap_files": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-swap-*") if mine(p.name)),
-        "scratch_folders": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-scratch-*") if mine(p.name)),
-        "zram_notes": sorted(str(p) for p in notes.glob("*")
-                             if mine(f"x-{p.read_text().strip()}")) if notes.exists() else [],
+        "records": sorted((r["kind"], r["path"]) for r in records if r not in others),
+        # Device names only: the "Used" column of a device moves while any run swaps.
+        "swaps": sorted(device for device in swaps if device not in theirs),
+        "loops": sorted(line for line in loops if line.split(":")[0] not in theirs),
+        "zram_devices": sorted(f"/dev/{p.name}" for p in Path("/sys/block").glob("zram*") if f"/dev/{p.name}" not in theirs),
     }
 
 
-def start_swap_run(oomlab_binary, profile, results_dir):
+def settled_state(oomlab):
+    """The state once leftovers of runs killed before this test are gone (any run removes them first)."""
+    oomlab("cleanup")
+    return machine_state()
+
+
+def start_swap_run(oomlab_binary, profile, results_dir, *more_arguments):
     return subprocess.Popen(
         [str(oomlab_binary), "run", "swap", "--scale", "quick", "--profile", profile, "--lang", "cpp", "--variant",
-         "sequential", "--repeat", "20", "--timeout", "30", "--results", str(results_dir)],
+         "sequential", "--repeat", "20", "--timeout", "30", "--results", str(results_dir), *more_arguments],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -95,8 +108,8 @@ def wait_for_swap_in_use(process, deadline_seconds=60):
     """Until a swap device of the run is on and a measurement is under way (a cgroup exists)."""
     deadline = time.monotonic() + deadline_seconds
     while time.monotonic() < deadline:
-        state = machine_state(tested_pid=process.pid)
-        if state["swaps"] and state["cgroups"]:
+        kinds = {r["kind"] for r in ownership_records() if r["owner_pid"] == process.pid}
+        if {"loop_device", "zram_device"} & kinds and "cgroup" in kinds:
             return
         assert process.poll() is None, f"the run ended early: {process.stderr.read()}"
         time.sleep(0.05)
@@ -104,8 +117,8 @@ def wait_for_swap_in_use(process, deadline_seconds=60):
 
 
 @pytest.mark.parametrize("profile, stop_signal", [("ssd", signal.SIGINT), ("zram", signal.SIGTERM)])
-def test_interrupting_a_swap_run_restores_the_machine(swap_capable, oomlab_binary, tmp_path, profile, stop_signal):
-    before = machine_state()
+def test_interrupting_a_swap_run_restores_the_machine(swap_capable, oomlab_binary, oomlab, tmp_path, profile, stop_signal):
+    before = settled_state(oomlab)
     process = start_swap_run(oomlab_binary, profile, tmp_path)
     wait_for_swap_in_use(process)
     process.send_signal(stop_signal)
@@ -113,18 +126,204 @@ def test_interrupting_a_swap_run_restores_the_machine(swap_capable, oomlab_binar
     assert machine_state() == before
 
 
-def test_cleanup_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp_path, oomlab):
-    before = machine_state()
-    process = start_swap_run(oomlab_binary, "ssd", tmp_path)
+def children_of(pid):
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2:].split()[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def is_running(pid):
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"  # a zombie has ended; only its parent has not reaped it
+
+
+def kill_a_swap_run(oomlab_binary, tmp_path, *more_arguments):
+    """SIGKILL of an oomlab mid swap profile: no chance to clean up. Returns its pid, its
+    measurement child's pids and what it left."""
+    process = start_swap_run(oomlab_binary, "ssd", tmp_path, *more_arguments)
     wait_for_swap_in_use(process)
-    process.kill()  # no chance to clean up: the swap device, loop device and file stay behind
+    children = children_of(process.pid)
+    process.kill()
     process.wait(timeout=30)
     left = machine_state(tested_pid=process.pid)
-    assert left["swaps"] != before["swaps"] and left["swap_files"] != before["swap_files"]
-    assert left["scratch_folders"] != before["scratch_folders"]
-    cleaned = oomlab("cleanup")
-    assert "removed swap" in cleaned.stdout
+    kinds = {kind for kind, _ in left["records"]}
+    assert {"swap_file", "loop_device", "cgroup", "scratch_folder"} <= kinds, left
+    return process.pid, children, left
+
+
+def test_cleanup_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp_path, oomlab):
+    before = settled_state(oomlab)
+    # Not in the default /var/tmp: cleanup finds the swap file where the records say it is.
+    swap_dir = Path(tempfile.mkdtemp(dir="/var/tmp", prefix="swap-dir-test-"))
+    try:
+        _, children, left = kill_a_swap_run(oomlab_binary, tmp_path, "--swap-dir", str(swap_dir))
+        assert left["swaps"] != before["swaps"] and left["loops"] != before["loops"]
+        assert list(swap_dir.iterdir())
+        cleaned = oomlab("cleanup")
+        assert f"removed swap file {swap_dir}/oomlab-swap-" in cleaned.stdout and "removed loop device" in cleaned.stdout
+        assert not list(swap_dir.iterdir())
+    finally:
+        shutil.rmtree(swap_dir)
     assert machine_state() == before
+    # The measurement child was in the run's cgroup: removing the cgroup ended it.
+    assert not [pid for pid in children if is_running(pid)]
+
+
+def test_the_next_run_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp_path, oomlab):
+    # Not only a swap run, and without `oomlab cleanup`: any run starts by removing a dead run's leftovers.
+    before = settled_state(oomlab)
+    kill_a_swap_run(oomlab_binary, tmp_path / "killed")
+    next_run = oomlab("run", "calibrate", "--lang", "cpp", "--variant", "noop", "--size", "1", "--repeat", "1",
+                      "--results", tmp_path / "next")
+    assert "removed leftover swap file" in next_run.stderr
+    assert machine_state() == before
+
+
+def dead_owner():
+    """Owner fields of a process that has ended, on this boot: what a killed oomlab's record holds."""
+    ended = subprocess.Popen(["sleep", "0"])
+    start_ticks = process_start_ticks(ended.pid)
+    ended.wait()
+    return {"boot_id": boot_id(), "owner_pid": ended.pid, "owner_start_ticks": start_ticks or 1,
+            "owner_pid_namespace": os.readlink("/proc/self/ns/pid")}
+
+
+def write_record(name, fields):
+    """A record as oomlab writes it (root's, 0600), for a resource it once made and lost."""
+    OWNERSHIP_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = OWNERSHIP_DIR / f"{name}-{os.getpid()}-test.json"
+    path.write_text(json.dumps(fields))
+    path.chmod(0o600)
+    return path
+
+
+def sh(*command):
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def lookalikes(swap_capable, tmp_path):
+    """Resources of a user that look like oomlab's, made by this test: a swap file named like an
+    oomlab swap file (old style, a dead pid) on a loop device, and a swap file swapon'ed directly
+    in an `oomlab` folder; a cgroup `oomlab-bench` with a process in it; a zram device whose id an
+    oomlab record and an old note name; a folder named like a scratch folder, owned by nobody."""
+    made = {"swaps": [], "loops": [], "files": [], "cgroups": [], "processes": [], "zram": [], "records": [], "notes": []}
+    dead = dead_owner()
+    try:
+        loop_file = Path("/var/tmp") / f"oomlab-swap-{dead['owner_pid']}-0.img"
+        sh("fallocate", "-l", "16M", str(loop_file))
+        made["files"].append(loop_file)
+        loop = sh("losetup", "--find", "--show", str(loop_file))
+        made["loops"].append(loop)
+        sh("mkswap", "-q", loop)
+        sh("swapon", "-p", "1", loop)
+        made["swaps"].append(loop)
+
+        user_folder = Path("/var/tmp") / f"oomlab-user-{os.getpid()}"
+        user_folder.mkdir()
+        made["files"].append(user_folder)
+        disk_image = user_folder / "disk.img"  # as /srv/oomlab/disk.img would be
+        sh("fallocate", "-l", "16M", str(disk_image))
+        disk_image.chmod(0o600)
+        sh("mkswap", "-q", str(disk_image))
+        sh("swapon", "-p", "1", str(disk_image))
+        made["swaps"].append(str(disk_image))
+
+        cgroup = own_memory_cgroup() / "oomlab-bench"
+        cgroup.mkdir()
+        made["cgroups"].append(cgroup)
+        sleeper = subprocess.Popen(["sleep", "600"])
+        made["processes"].append(sleeper)
+        (cgroup / "cgroup.procs").write_text(str(sleeper.pid))
+        # Records that name this cgroup but no longer prove it: one of another cgroup by that name
+        # (its inode), one of an earlier boot (cgroups do not outlive a boot, whatever the inode).
+        made["records"].append(write_record("cgroup-reused", {
+            "kind": "cgroup", "path": str(cgroup), "device": cgroup.stat().st_dev, "inode": cgroup.stat().st_ino + 1, **dead}))
+        made["records"].append(write_record("cgroup-earlier-boot", {
+            "kind": "cgroup", "path": str(cgroup), "device": cgroup.stat().st_dev, "inode": cgroup.stat().st_ino,
+            **dead, "boot_id": "00000000-0000-0000-0000-000000000000"}))
+
+        if Path("/sys/class/zram-control/hot_add").exists():
+            zram_id = int(Path("/sys/class/zram-control/hot_add").read_text())
+            made["zram"].append(zram_id)
+            Path(f"/sys/block/zram{zram_id}/disksize").write_text(str(16 * MIB))
+            sh("mkswap", "-q", f"/dev/zram{zram_id}")
+            # oomlab once had a zram device with this id, and was killed: a stale record and note.
+            made["records"].append(write_record("zram-reused", {
+                "kind": "zram_device", "path": f"/dev/zram{zram_id}", "zram_id": zram_id, "disksize_bytes": 16 * MIB,
+                "swap_uuid": "0badc0de-0000-4000-8000-000000000000", **dead}))
+            note = Path("/run/oomlab") / f"zram{zram_id}"
+            note.parent.mkdir(exist_ok=True)
+            note.write_text(f"{dead['owner_pid']}\n")
+            made["notes"].append(note)
+
+        scratch = Path("/var/tmp") / f"oomlab-scratch-{dead['owner_pid']}-0"
+        scratch.mkdir()
+        made["files"].append(scratch)
+        (scratch / "work.txt").write_text("a user's work")
+        os.chown(scratch, 65534, 65534)
+        os.chown(scratch / "work.txt", 65534, 65534)
+        # A record that names this very folder, as root's: the folder's owner says it is not.
+        made["records"].append(write_record("scratch-claimed", {
+            "kind": "scratch_folder", "path": str(scratch), "device": scratch.stat().st_dev,
+            "inode": scratch.stat().st_ino, "uid": 0, **dead}))
+        yield made
+    finally:
+        for swap in made["swaps"]:
+            subprocess.run(["swapoff", swap], capture_output=True)
+        for loop in made["loops"]:
+            subprocess.run(["losetup", "-d", loop], capture_output=True)
+        for process in made["processes"]:
+            process.kill()
+            process.wait()
+        for cgroup in made["cgroups"]:
+            for _ in range(100):
+                try:
+                    cgroup.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        for zram_id in made["zram"]:
+            Path(f"/sys/block/zram{zram_id}/reset").write_text("1")
+            Path("/sys/class/zram-control/hot_remove").write_text(str(zram_id))
+        for path in made["records"] + made["notes"]:
+            path.unlink(missing_ok=True)
+        for path in made["files"]:
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+
+
+def test_cleanup_leaves_what_only_looks_like_oomlabs_alone(lookalikes, oomlab):
+    cleaned = oomlab("cleanup")
+    swaps = [line.split()[0] for line in Path("/proc/swaps").read_text().splitlines()[1:]]
+    for swap in lookalikes["swaps"]:
+        assert swap in swaps, cleaned.stdout
+    for loop in lookalikes["loops"]:
+        assert Path(f"/sys/block/{Path(loop).name}/loop/backing_file").exists(), cleaned.stdout
+    for path in lookalikes["files"]:
+        assert path.exists(), cleaned.stdout
+    for cgroup in lookalikes["cgroups"]:
+        assert cgroup.exists(), cleaned.stdout
+    for process in lookalikes["processes"]:
+        assert process.poll() is None, cleaned.stdout
+    for zram_id in lookalikes["zram"]:
+        assert Path(f"/sys/block/zram{zram_id}/disksize").read_text().strip() == str(16 * MIB), cleaned.stdout
+    # Said, not done: what has no record is listed; the records that no longer prove anything go.
+    assert f"not proven oomlab's, left alone: swap {lookalikes['loops'][0]}" in cleaned.stdout
+    assert f"not proven oomlab's, left alone: cgroup {lookalikes['cgroups'][0]}" in cleaned.stdout
+    assert "left alone (its record no longer matches): scratch folder" in cleaned.stdout
+    for record in lookalikes["records"]:
+        assert not record.exists(), record
 
 
 def records_of(quick_records, profile, lang, variant):
@@ -143,6 +342,25 @@ def test_with_swap_the_tree_stays_under_the_limit_and_pages_move(swap_capable, q
     overflow_pages = (record["size"] * MIB - record["mem_limit_bytes"]) // 4096
     assert record["swap_out_pages"] >= overflow_pages
     assert record["swap_in_pages"] >= overflow_pages
+
+
+def test_each_swap_device_is_what_its_profile_says(swap_capable, quick_records):
+    # Read back from the kernel: the loop device does direct I/O (else "disk" swap-ins could come
+    # from the page cache), ssd is non-rotational and hdd rotational (the kernel's swap readahead
+    # depends on it), and zswap, which would keep pages in RAM before any device, is recorded.
+    expected_rotational = {"ssd": 0, "hdd": 1, "zram": 0}
+    checked = set()
+    for record in [r for r in quick_records("swap") if r.get("swap_profile") in expected_rotational]:
+        if record["outcome"] == "skipped":
+            continue
+        profile = record["swap_profile"]
+        checked.add(profile)
+        assert record["swap_device_rotational"] == expected_rotational[profile], (profile, record["swap_device"])
+        assert record["zswap_enabled"] in (True, False, None)
+        assert len(record["swap_device_uuid"]) == 36
+        if profile != "zram":
+            assert record["swap_device_direct_io"] is True, record["swap_device"]
+    assert "ssd" in checked  # swap_capable: loop devices and swapon are there
 
 
 def test_the_ram_profile_never_swaps(swap_capable, quick_records):

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cgroup.hpp"
-#include "cleanup.hpp"
+#include "ownership.hpp"
 #include "command.hpp"
 
 namespace {
@@ -31,6 +31,7 @@ class TreeRun : public ::testing::Test {
       const auto record = nlohmann::json::parse(line);
       if (record.at("variant") == "shared_and_private") record_ = record;
       if (record.at("variant") == "helper_in_setup") helper_record_ = record;
+      if (record.at("variant") == "escaping_worker") escaping_record_ = record;
     }
   }
   static void TearDownTestSuite() { std::filesystem::remove_all(results_dir_); }
@@ -39,6 +40,7 @@ class TreeRun : public ::testing::Test {
   static inline CommandResult result_;
   static inline nlohmann::json record_;
   static inline nlohmann::json helper_record_;
+  static inline nlohmann::json escaping_record_;
 };
 
 TEST_F(TreeRun, RunsAndSamplesEveryProcess) {
@@ -83,11 +85,28 @@ TEST_F(TreeRun, RssSumOvercountsWhatPssSplits) {
 }
 
 TEST_F(TreeRun, TheRunCgroupIsRemovedAfterwards) {
-  EXPECT_TRUE(oomlab::marked_cgroups().empty());
   const auto support = oomlab::probe_cgroups();
   if (!support.usable()) GTEST_SKIP() << support.unavailable_reason;
-  for (const auto& entry : std::filesystem::directory_iterator(support.memory_parent)) {
-    EXPECT_EQ(entry.path().filename().string().rfind("oomlab-", 0), std::string::npos) << entry.path();
+  // The run is over: no cgroup it recorded may remain, nor its record. A record whose owner is still
+  // alive is another run's, going on at the same time.
+  for (const auto& record : oomlab::read_ownership_records()) {
+    if (record.kind != oomlab::kOwnedCgroup) continue;
+    EXPECT_EQ(oomlab::owner_state(record.owner), oomlab::OwnerState::alive) << record.fields.dump();
+  }
+}
+
+TEST_F(TreeRun, AWorkerThatLeftItsSessionEndsWithTheRun) {
+  const auto support = oomlab::probe_cgroups();
+  if (!support.usable()) GTEST_SKIP() << "no cgroup to end it with: " << support.unavailable_reason;
+  ASSERT_EQ(escaping_record_.at("outcome"), "ok") << escaping_record_.dump();
+  const int pid = static_cast<int>(escaping_record_.at("metrics").at("escaped_worker_pid").get<double>());
+  // It was in the run's cgroup, whose removal kills every member until none is left: gone, or a
+  // zombie that only waits for whoever adopted it to reap it.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto name_end = text.rfind(')');
+  if (name_end != std::string::npos) {
+    EXPECT_EQ(text.at(name_end + 2), 'Z') << text;
   }
 }
 
