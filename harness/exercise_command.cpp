@@ -16,6 +16,7 @@
 #include "cgroup.hpp"
 #include "child_process.hpp"
 #include "interrupt.hpp"
+#include "orphans.hpp"
 #include "outcome.hpp"
 #include "scratch.hpp"
 #include "suite_runner.hpp"
@@ -229,6 +230,7 @@ int run_exercise_command(const ExerciseOptions& options) {
   limits.extra_environment.push_back(scratch->environment_entry());
 
   install_interrupt_handlers();
+  become_subreaper();  // as `oomlab run`: a learner's worker that leaves the group comes back to us
   ChildResult child = run_measured_child({"__exercise", "--exercise-dir", exercise.dir.string(), "--file",
                                           learner_file.string(), "--function", spec.at("function").get<std::string>(),
                                           "--size", std::to_string(spec.at("size").get<std::int64_t>())},
@@ -236,6 +238,7 @@ int run_exercise_command(const ExerciseOptions& options) {
   if (child.interrupted) return 128 + interrupt_signal();
   if (cgroup && cgroup->oom_kill_count() > 0) child.oom_kill_seen = true;
   cgroup.reset();
+  end_orphaned_workers();
   const nlohmann::json& report = child.report;
   const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
   answer["outcome"] = outcome.outcome;
