@@ -1,4 +1,5 @@
-// The oomlab command line: list, run, env, cleanup (and the hidden verbs a measurement child runs).
+// The oomlab command line: list, run, measure, exercise, env, cleanup (and the hidden verbs that
+// measurement children run).
 // Bad usage exits with 2 and names the valid choices; see suite_runner.hpp for 0 and 1.
 #include <algorithm>
 #include <csignal>
@@ -14,6 +15,8 @@
 #include "child_process.hpp"
 #include "cleanup.hpp"
 #include "environment.hpp"
+#include "exercise_child.hpp"
+#include "exercise_command.hpp"
 #include "swap_device.hpp"
 #include "measure_command.hpp"
 #include "measurement_child.hpp"
@@ -163,6 +166,8 @@ int main(int argc, char** argv) {
           "SECONDS in (0, 86400]"));
   run->add_option("--results", run_options.results_root, "Results root: records go to DIR/<machine-id>/<experiment>.jsonl");
   run->add_flag("--json", run_options.json_output, "Also print each record on stdout, one JSON line each");
+  bool no_summary = false;
+  run->add_flag("--no-summary", no_summary, "Do not end with the table of medians, ratios and claim verdicts");
   run->add_option("--profile", run_options.profiles, "Swap experiments: profiles ram,none,ssd,hdd,zram (default all)")
       ->delimiter(',')
       ->check(CLI::IsMember(oomlab::kSwapProfiles));
@@ -232,6 +237,19 @@ int main(int argc, char** argv) {
   CLI::App* env = app.add_subcommand("env", "What this machine allows: root, cgroups, swap, zram, io throttling; the build");
   env->add_flag("--json", as_json, "Print JSON");
 
+  oomlab::ExerciseOptions exercise_options;
+  exercise_options.working_dir = oomlab::kExerciseWorkingFolder;
+  CLI::App* exercise = app.add_subcommand(
+      "exercise", "A workshop exercise, run under its memory budget: pass or fail, the result's check, a hint");
+  exercise->add_option("name", exercise_options.name, "The exercise (none: list them)");
+  std::string exercise_file;
+  exercise->add_option("file", exercise_file, "Your file (default: ./oomlab-exercises/NAME.py, else the starter)");
+  exercise->add_flag("--start", exercise_options.start, "Copy the starter to ./oomlab-exercises/NAME.py to work on");
+  exercise->add_flag("--force", exercise_options.force, "With --start: overwrite your copy with the starter");
+  exercise->add_flag("--no-limit", exercise_options.no_limit,
+                     "For an exercise whose budget is a memory limit: run without it, to see how much the job needs");
+  exercise->add_flag("--json", exercise_options.json_output, "Print the answer as one JSON object");
+
   CLI::App* cleanup = app.add_subcommand("cleanup", "Remove what a gone oomlab left (swap, loop and zram devices, swap files, cgroups, scratch folders), as its ownership records prove");
 
   // Hidden verbs, run by oomlab itself in its child processes.
@@ -242,6 +260,12 @@ int main(int argc, char** argv) {
   child->add_option("--variant", request.variant)->required();
   child->add_option("--lang", request.lang)->required()->check(CLI::IsMember(oomlab::kLanguages));
   child->add_option("--size", request.size)->required();
+  oomlab::ExerciseRequest exercise_request;
+  CLI::App* exercise_child = app.add_subcommand("__exercise", "")->group("");
+  exercise_child->add_option("--exercise-dir", exercise_request.exercise_dir)->required();
+  exercise_child->add_option("--file", exercise_request.learner_file)->required();
+  exercise_child->add_option("--function", exercise_request.function)->required();
+  exercise_child->add_option("--size", exercise_request.size)->required();
   std::optional<std::filesystem::path> describe_dir;
   CLI::App* describe = app.add_subcommand("__describe", "")->group("");
   describe->add_option("--experiment-dir", describe_dir);
@@ -285,6 +309,12 @@ int main(int argc, char** argv) {
       return oomlab::run_measure(measure_options);
     }
     if (*child) return oomlab::run_measurement_child(request, 3);
+    if (*exercise_child) return oomlab::run_exercise_child(exercise_request, 3);
+    if (*exercise) {
+      exercise_options.experiments_dir = experiments_dir;
+      if (!exercise_file.empty()) exercise_options.file = exercise_file;
+      return oomlab::run_exercise_command(exercise_options);
+    }
     if (*describe) return oomlab::run_describe_child(describe_dir, 3);
     if (*run) {
       run_options.experiments_dir = experiments_dir;
@@ -292,6 +322,7 @@ int main(int argc, char** argv) {
       if (repeats > 0) run_options.repeats = repeats;
       if (timeout_seconds > 0) run_options.timeout_seconds = timeout_seconds;
       if (*mem_limit_option) run_options.mem_limit_bytes = mem_limit_bytes;
+      run_options.summary = !no_summary;
       // The children inherit it; experiments/out_of_core reads it.
       if (!dask_scheduler.empty()) ::setenv("OOMLAB_DASK_SCHEDULER", dask_scheduler.c_str(), 1);
       run_options.dask_scheduler = dask_scheduler;

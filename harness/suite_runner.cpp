@@ -10,6 +10,7 @@
 #include <ctime>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include <sys/stat.h>
@@ -27,6 +28,7 @@
 #include "outcome.hpp"
 #include "proc_memory.hpp"
 #include "records.hpp"
+#include "run_summary.hpp"
 #include "scratch.hpp"
 #include "swap_lock.hpp"
 #include "swap_profile.hpp"
@@ -484,6 +486,8 @@ int run_suite(const RunOptions& options) {
   const CleanupReport leftovers = cleanup_leftovers();
   for (const std::string& removed : leftovers.removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
   for (const std::string& failed : leftovers.failed) std::cerr << "oomlab: could not remove leftover " << failed << "\n";
+  const std::string run_started_at = iso_time_now();  // the summary's "this run": records from here on
+  std::set<std::filesystem::path> written_files;
   std::unique_ptr<SwapProfile> active_profile;  // its device lives until the plan moves on
   std::string profile_skip_reason;
 
@@ -529,6 +533,7 @@ int run_suite(const RunOptions& options) {
       }
       if (active_profile) record.update(active_profile->description());
     }
+    written_files.insert(record_file(options.results_root, machine, m.experiment->name));
     append_record(record_file(options.results_root, machine, m.experiment->name), record);
     if (options.json_output) std::cout << record.dump() << std::endl;
     std::cerr << progress_result(record) << "\n";
@@ -543,6 +548,7 @@ int run_suite(const RunOptions& options) {
   }
   std::cerr << "oomlab: " << plan.size() << " measurements, " << failures << " failed; records in "
             << (options.results_root / machine).string() << "\n";
+  if (options.summary) print_run_summary(options.source_dir, options.experiments_dir, written_files, scale, run_started_at);
   return failures == 0 ? 0 : 1;
 }
 

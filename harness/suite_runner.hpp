@@ -33,6 +33,7 @@ struct RunOptions {
   std::filesystem::path swap_directory;  // where swap files go
   bool json_output = false;              // also print each record on stdout
   std::string dask_scheduler;            // out_of_core: --scheduler, for the records' command
+  bool summary = true;                   // end with the table of run_summary.hpp (on stderr)
 };
 
 // Returns the exit code: 0 all ok (or skipped), 1 some measurement failed, 128+signal if the user

@@ -23,6 +23,9 @@ UNVERIFIED = "unverified"      # no commit recorded, or one this repository does
 STATUSES = (CURRENT, OTHER_COMMIT, CHANGED, UNVERIFIED)
 SKIPPED_PARTS = ("__pycache__",)
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".swp", "~")
+# experiments/<name>/exercise/ is the workshop's exercise (oomlab exercise), not what the records
+# measured: a participant's edits there must not mark the experiment's records stale.
+SKIPPED_TOP_FOLDERS = ("exercise",)
 
 
 def blob_id(data):
@@ -38,6 +41,8 @@ def version_of(files):
 
 def _kept(relative):
     parts = Path(relative).parts
+    if parts and parts[0] in SKIPPED_TOP_FOLDERS:
+        return False
     return not any(part in SKIPPED_PARTS or part.startswith(".") for part in parts) and not str(relative).endswith(
         SKIPPED_SUFFIXES)
 
@@ -133,7 +138,8 @@ class Versions:
         """Commit time (epoch seconds) of the newest commit touching the folder; 0 if none."""
         key = ("commit-time", name)
         if key not in self._cache:
-            output = self._git("log", "-1", "--format=%ct", "--", f"{name}/") if self.repo else None
+            output = (self._git("log", "-1", "--format=%ct", "--", f"{name}/", *self._skipped_pathspecs(name))
+                      if self.repo else None)
             self._cache[key] = float(output) if output else 0.0
         return self._cache[key]
 
@@ -184,7 +190,12 @@ class Versions:
     def _dirty(self, name):
         if not self.repo:
             return True
-        return bool(self._git("status", "--porcelain", "--", f"{name}/"))
+        return bool(self._git("status", "--porcelain", "--", f"{name}/", *self._skipped_pathspecs(name)))
+
+    @staticmethod
+    def _skipped_pathspecs(name):
+        """git pathspecs that leave out the folders _kept() leaves out (the exercise)."""
+        return [f":(exclude){name}/{folder}" for folder in SKIPPED_TOP_FOLDERS]
 
 
 def mark(records, versions):
