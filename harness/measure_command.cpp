@@ -151,6 +151,7 @@ class MeasurePlan {
     limits.timeout_seconds = conditions.timeout_seconds;
     limits.sampler.whole_tree = true;
     limits.sampler.pss_cost_ratio = 100.0;  // 1%: no variant here asks for a sample at its plateau
+    if (profile) limits.sampler.zram_mm_stat = profile->zram_mm_stat_file();
     std::unique_ptr<RunCgroup> cgroup;
     if (cgroups_.usable()) {
       CgroupSettings settings = profile ? profile->cgroup_settings() : CgroupSettings{};
@@ -253,6 +254,7 @@ class MeasurePlan {
         record["swap_used_peak_bytes"] = sampled->swap_bytes;
       }
     }
+    if (child.zram_peak) record.update(zram_pool_fields(*child.zram_peak));
     if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
     if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
     record["swap_counter_scope"] = "machine_wide";

@@ -278,8 +278,10 @@ bool counts_as_failure(const Measurement& m, const std::string& outcome) {
 // runs under a limit. Sets `interrupted` (and returns nothing useful) if the user stopped oomlab.
 nlohmann::json measure(const Measurement& m, const std::string& scale, const RunOptions& options,
                        const CgroupSupport& cgroups, const std::optional<CgroupSettings>& cgroup_settings,
-                       const nlohmann::json& env, bool swap_lock_held, bool& interrupted) {
+                       const std::optional<std::filesystem::path>& zram_mm_stat, const nlohmann::json& env,
+                       bool swap_lock_held, bool& interrupted) {
   ChildLimits limits;
+  limits.sampler.zram_mm_stat = zram_mm_stat;
   limits.timeout_seconds = options.timeout_seconds.value_or(m.experiment->timeout_for(scale));
   limits.sampler.whole_tree = m.experiment->process_tree;
   limits.tree_sample_requests = m.experiment->process_tree;
@@ -330,6 +332,7 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   if (m.experiment->process_tree && !no_cgroup_reason.empty()) {
     record["tree_peak_reason"] = "no tree peak: " + no_cgroup_reason + " (RSS and PSS sums were still sampled)";
   }
+  if (child.zram_peak) record.update(zram_pool_fields(*child.zram_peak));
   if (!m.profile.empty()) {
     if (cgroup_swap_ins && cgroup_swap_outs) {
       record["swap_counter_scope"] = "cgroup";
@@ -524,7 +527,8 @@ int run_suite(const RunOptions& options) {
       const std::optional<CgroupSettings> limits =
           active_profile ? std::optional<CgroupSettings>(active_profile->cgroup_settings()) : std::nullopt;
       bool interrupted = false;
-      record = measure(m, scale, options, cgroups, limits, env, swap_lock_held, interrupted);
+      const auto zram_mm_stat = active_profile ? active_profile->zram_mm_stat_file() : std::nullopt;
+      record = measure(m, scale, options, cgroups, limits, zram_mm_stat, env, swap_lock_held, interrupted);
       if (interrupted) {
         std::cerr << "interrupted\n"
                   << "oomlab: " << interruption_cause() << "; " << index << " of " << plan.size()

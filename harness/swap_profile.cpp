@@ -73,4 +73,15 @@ nlohmann::json SwapProfile::description() const {
   return description;
 }
 
+nlohmann::json zram_pool_fields(const ZramSample& pool) {
+  nlohmann::json fields = {{"zram_orig_data_bytes", pool.orig_data_bytes},
+                           {"zram_compr_data_bytes", pool.compr_data_bytes},
+                           {"zram_mem_used_bytes", pool.mem_used_total_bytes},
+                           {"zram_same_pages", pool.same_pages}};
+  if (pool.mem_used_total_bytes > 0) {
+    fields["zram_compression_ratio"] = static_cast<double>(pool.orig_data_bytes) / static_cast<double>(pool.mem_used_total_bytes);
+  }
+  return fields;
+}
+
 }  // namespace oomlab

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cgroup.hpp"
+#include "rss_sampler.hpp"
 #include "swap_device.hpp"
 
 namespace oomlab {
@@ -46,6 +47,7 @@ class SwapProfile {
   // The cgroup of each measurement: limit, swap allowance, swappiness, read throttle.
   CgroupSettings cgroup_settings() const;
   // A zram profile's /sys/block/zramN/mm_stat (the sampler follows the pool's real size); nothing otherwise.
+  // The record's fields from its largest sample: zram_pool_fields.
   std::optional<std::filesystem::path> zram_mm_stat_file() const;
   // For records: {"swap_profile", "mem_limit_bytes", "swap_device", "read_throttle"}, and with a
   // device what the kernel really set up: "swap_device_uuid", "swap_device_direct_io" (loop),
@@ -58,5 +60,10 @@ class SwapProfile {
   std::uint64_t swap_bytes_;
   std::unique_ptr<SwapDevice> device_;
 };
+
+// What the zram pool held at its largest while one measurement ran, for its record:
+// zram_orig_data_bytes (swapped out, uncompressed), zram_compr_data_bytes, zram_mem_used_bytes (the
+// RAM it really took, allocator included), zram_same_pages, and zram_compression_ratio.
+nlohmann::json zram_pool_fields(const ZramSample& pool);
 
 }  // namespace oomlab
