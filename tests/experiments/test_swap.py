@@ -380,3 +380,18 @@ def test_the_probe_faults_on_the_pages_beyond_the_limit(swap_capable, quick_reco
         [record] = records_of(quick_records, profile, "cpp", "probe")
         assert record["outcome"] == "ok", record.get("reason")
         assert 50 <= record["metrics"]["probe_major_faults"] <= 200, (profile, record["metrics"])
+
+
+def test_zram_compresses_the_sensor_series_and_not_random_bytes(swap_capable, quick_records):
+    # The buffer is real data, not one repeated byte (which zram stores as a word, uncompressed): the
+    # record says what the pool really held and took. lz4 shrinks the sensor series (~3× here; at
+    # least 1.5× is certain) and cannot shrink random bytes (at most 1.05×: the pool's own overhead).
+    [smooth] = records_of(quick_records, "zram", "cpp", "probe")
+    [random] = records_of(quick_records, "zram", "cpp", "probe_random")
+    for record in (smooth, random):
+        assert record["outcome"] == "ok", record.get("reason")
+        # A third of the 1.5×-limit buffer went out: the pool held at least a quarter of it.
+        assert record["zram_orig_data_bytes"] >= record["size"] * MIB // 4
+        assert record["zram_same_pages"] * 4096 < 0.05 * record["zram_orig_data_bytes"]
+    assert smooth["zram_compression_ratio"] >= 1.5
+    assert random["zram_compression_ratio"] <= 1.05
