@@ -100,13 +100,6 @@ std::string seconds_text(double seconds) {
   return text;
 }
 
-std::string iso_time_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
 double seconds_of(const timeval& time) { return time.tv_sec + time.tv_usec / 1e6; }
 
 // Runs a program (no shell) with the same stdout and stderr, and returns its exit status.

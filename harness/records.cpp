@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 namespace oomlab {
@@ -40,6 +41,13 @@ void append_record(const std::filesystem::path& file, const nlohmann::json& reco
     throw std::runtime_error("cannot append to " + file.string() + ": " +
                              (written < 0 ? std::strerror(saved_errno) : "short write"));
   }
+}
+
+std::string iso_time_now() {
+  const std::time_t now = std::time(nullptr);
+  char text[32];
+  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
 }
 
 }  // namespace oomlab

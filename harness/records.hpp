@@ -18,6 +18,9 @@ inline constexpr const char* kRecordSchema = "oomlab.record/1";
 // std::runtime_error naming the file on failure.
 void append_record(const std::filesystem::path& file, const nlohmann::json& record);
 
+// Now, as a record's `recorded_at` says it: "2026-11-30T10:00:00Z" (UTC).
+std::string iso_time_now();
+
 // results/<machine-id>/<experiment>.jsonl under `results_root`.
 std::filesystem::path record_file(const std::filesystem::path& results_root, const std::string& machine_id,
                                   const std::string& experiment);

@@ -96,13 +96,6 @@ std::vector<Experiment*> select_experiments(std::vector<Experiment>& all, const 
   return selected;
 }
 
-std::string iso_time_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
-}
-
 std::string mib_text(double bytes) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.1f MiB", bytes / (1024.0 * 1024.0));

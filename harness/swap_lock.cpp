@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "interrupt.hpp"
+#include "records.hpp"
 
 namespace oomlab {
 namespace {
@@ -36,13 +37,6 @@ std::string own_command_line() {
     if (c == '\0') c = ' ';
   }
   return raw;
-}
-
-std::string iso_time_now() {
-  const std::time_t now = std::time(nullptr);
-  char text[32];
-  std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  return text;
 }
 
 }  // namespace

@@ -35,17 +35,22 @@ OOMLAB_VARIANT(measuring_first, array_untouched,
   std::free(held);
 }
 
-OOMLAB_VARIANT(measuring_first, c_library,
-               "a zstd streaming compressor at level 19, fed one 64 KiB chunk, then flushed") {
+namespace {
+
+// One 64 KiB chunk through a zstd streaming compressor at level 19, measured from the context's
+// creation to the flush. With `pledged`, zstd is told the input's size first and sizes its tables
+// to it; without, as python-zstandard's compressobj() with no size, it prepares for any length.
+void compress_one_chunk(oomlab::MeasuredRun& run, bool pledged) {
   const std::vector<double> chunk(kZstdChunk / sizeof(double), 0.5);
   run.start();  // the input chunk is not the lesson
   ZSTD_CCtx* context = ZSTD_createCCtx();
   ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, kZstdLevel);
+  if (pledged) ZSTD_CCtx_setPledgedSrcSize(context, kZstdChunk);  // as compressobj(size=...) does
   std::vector<char> compressed(ZSTD_compressBound(kZstdChunk));
   ZSTD_inBuffer input{chunk.data(), kZstdChunk, 0};
   ZSTD_outBuffer output{compressed.data(), compressed.size(), 0};
-  // As python-zstandard's compressobj: compress() continues a stream of unknown size, flush() ends it.
-  // (Ending on the first call would tell zstd the whole input, and it would size its tables to 64 KiB.)
+  // As python-zstandard's compressobj: compress() continues a stream, flush() ends it. (Ending on
+  // the first call would tell zstd the whole input, and it would size its tables to 64 KiB.)
   ZSTD_compressStream2(context, &output, &input, ZSTD_e_continue);
   while (ZSTD_compressStream2(context, &output, &input, ZSTD_e_end) != 0) {
   }
@@ -54,22 +59,16 @@ OOMLAB_VARIANT(measuring_first, c_library,
   ZSTD_freeCCtx(context);
 }
 
+}  // namespace
+
+OOMLAB_VARIANT(measuring_first, c_library,
+               "a zstd streaming compressor at level 19, fed one 64 KiB chunk, then flushed") {
+  compress_one_chunk(run, /*pledged=*/false);
+}
+
 OOMLAB_VARIANT(measuring_first, c_library_sized,
                "the same compressor told the input's size first (a pledged size): zstd sizes its tables to 64 KiB") {
-  const std::vector<double> chunk(kZstdChunk / sizeof(double), 0.5);
-  run.start();
-  ZSTD_CCtx* context = ZSTD_createCCtx();
-  ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, kZstdLevel);
-  ZSTD_CCtx_setPledgedSrcSize(context, kZstdChunk);  // as compressobj(size=...) does
-  std::vector<char> compressed(ZSTD_compressBound(kZstdChunk));
-  ZSTD_inBuffer input{chunk.data(), kZstdChunk, 0};
-  ZSTD_outBuffer output{compressed.data(), compressed.size(), 0};
-  ZSTD_compressStream2(context, &output, &input, ZSTD_e_continue);
-  while (ZSTD_compressStream2(context, &output, &input, ZSTD_e_end) != 0) {
-  }
-  oomlab::keep_alive(compressed.data());
-  run.stop();
-  ZSTD_freeCCtx(context);
+  compress_one_chunk(run, /*pledged=*/true);
 }
 
 OOMLAB_VARIANT(measuring_first, file_mapped, "an 8n-byte file mapped with mmap and read: its pages count in RSS") {
