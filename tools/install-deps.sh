@@ -18,6 +18,8 @@ packages=(
   python3-scipy                           # sparse matrices for mostly-zero data
   chromium                                # the report's test: index.html rendered headless, as a reader sees it
   fonts-dejavu-core                       # the font the figures (SVG text) and the page name
+  qemu-system-x86 busybox-static cpio     # make test-v2: a cgroup v2 guest (its kernel package is
+  e2fsprogs xz-utils                      #   fetched by tools/v2-guest/run with apt-get download)
 )
 
 missing=()
