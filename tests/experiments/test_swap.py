@@ -3,7 +3,9 @@
 # a swap device on, a loop device attached or a cgroup behind changes every later measurement (and
 # the machine). So SIGINT and SIGTERM mid-run, and `oomlab cleanup` after a SIGKILL, are checked
 # against the machine's state before the run.
+import functools
 import json
+import os
 import signal
 import subprocess
 import time
@@ -24,6 +26,22 @@ def swap_capable(oomlab):
     if not capabilities["swapon"] or not capabilities["loop_devices"]:
         pytest.skip("the swap experiment needs swapon and loop devices")
     return capabilities
+
+
+def time_factor():
+    """How much slower than a normal machine this one runs (make test-v2's emulated guest: ~20)."""
+    return max(1.0, float(os.environ.get("OOMLAB_TIME_FACTOR", "1")))
+
+
+@functools.lru_cache(maxsize=None)
+def run_cgroup_parent():
+    """Where oomlab makes its run cgroups, as `oomlab env` says: on cgroup v2 under systemd that is the
+    top of the hierarchy, not below this process's own cgroup (which holds processes)."""
+    oomlab_binary = Path(os.environ.get("OOMLAB_BINARY", Path(__file__).resolve().parents[2] / "build" / "oomlab"))
+    capabilities = json.loads(subprocess.run([str(oomlab_binary), "env", "--json"], capture_output=True, text=True,
+                                             check=True).stdout)["capabilities"]
+    parent = capabilities.get("memory_cgroup_parent")
+    return Path(parent) if parent else own_memory_cgroup()
 
 
 def own_memory_cgroup():
@@ -76,7 +94,7 @@ def machine_state(tested_pid=None):
     return {
         "swaps": sorted(swaps),
         "loops": sorted(loops),
-        "cgroups": sorted(p.name for p in own_memory_cgroup().iterdir() if p.is_dir() and "oomlab" in p.name and mine(p.name)),
+        "cgroups": sorted(p.name for p in run_cgroup_parent().iterdir() if p.is_dir() and "oomlab" in p.name and mine(p.name)),
         "swap_files": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-swap-*") if mine(p.name)),
         "scratch_folders": sorted(str(p) for p in Path("/var/tmp").glob("oomlab-scratch-*") if mine(p.name)),
         "zram_notes": sorted(str(p) for p in notes.glob("*")
@@ -87,13 +105,13 @@ def machine_state(tested_pid=None):
 def start_swap_run(oomlab_binary, profile, results_dir):
     return subprocess.Popen(
         [str(oomlab_binary), "run", "swap", "--scale", "quick", "--profile", profile, "--lang", "cpp", "--variant",
-         "sequential", "--repeat", "20", "--timeout", "30", "--results", str(results_dir)],
+         "sequential", "--repeat", "20", "--timeout", str(30 * time_factor()), "--results", str(results_dir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for_swap_in_use(process, deadline_seconds=60):
     """Until a swap device of the run is on and a measurement is under way (a cgroup exists)."""
-    deadline = time.monotonic() + deadline_seconds
+    deadline = time.monotonic() + deadline_seconds * time_factor()
     while time.monotonic() < deadline:
         state = machine_state(tested_pid=process.pid)
         if state["swaps"] and state["cgroups"]:
@@ -109,7 +127,7 @@ def test_interrupting_a_swap_run_restores_the_machine(swap_capable, oomlab_binar
     process = start_swap_run(oomlab_binary, profile, tmp_path)
     wait_for_swap_in_use(process)
     process.send_signal(stop_signal)
-    assert process.wait(timeout=120) == 128 + stop_signal
+    assert process.wait(timeout=120 * time_factor()) == 128 + stop_signal
     assert machine_state() == before
 
 
@@ -118,7 +136,7 @@ def test_cleanup_removes_what_a_killed_run_left(swap_capable, oomlab_binary, tmp
     process = start_swap_run(oomlab_binary, "ssd", tmp_path)
     wait_for_swap_in_use(process)
     process.kill()  # no chance to clean up: the swap device, loop device and file stay behind
-    process.wait(timeout=30)
+    process.wait(timeout=30 * time_factor())
     left = machine_state(tested_pid=process.pid)
     assert left["swaps"] != before["swaps"] and left["swap_files"] != before["swap_files"]
     assert left["scratch_folders"] != before["scratch_folders"]
