@@ -106,6 +106,53 @@ void remove_owned_cgroup(fs::path& cgroup, fs::path& record) {
   record.clear();
 }
 
+// The controllers a v2 cgroup lists in a file such as cgroup.subtree_control ("cpu io memory").
+bool lists_controller(const fs::path& file, const std::string& controller) {
+  std::ifstream in(file);
+  std::string name;
+  while (in >> name) {
+    if (name == controller) return true;
+  }
+  return false;
+}
+
+// Turns a controller on for the children of a v2 cgroup, if its parent offers it; false if refused.
+bool enable_for_children(const fs::path& cgroup, const std::string& controller) {
+  if (lists_controller(cgroup / "cgroup.subtree_control", controller)) return true;
+  if (!lists_controller(cgroup / "cgroup.controllers", controller)) return false;
+  std::ofstream out(cgroup / "cgroup.subtree_control");
+  out << "+" << controller;
+  out.flush();
+  return static_cast<bool>(out) && lists_controller(cgroup / "cgroup.subtree_control", controller);
+}
+
+// v2: where run cgroups can have the memory (and io) controller. A cgroup that holds processes
+// cannot give controllers to its children (the no-internal-processes rule), and under systemd
+// oomlab's own cgroup (a service, or a login session's scope) always holds processes, at least
+// oomlab's. So unless its own cgroup already delegates memory to its children (a subtree prepared
+// for it), the run cgroups go at the top of the hierarchy, beside systemd's slices: the root cgroup
+// is exempt from the rule and root may enable memory and io there. In a container with its own
+// cgroup namespace the top is the container's cgroup, which holds processes: then the reason says so.
+void place_v2_run_cgroups(CgroupSupport& support) {
+  const fs::path top = "/sys/fs/cgroup";
+  const fs::path own = top / own_cgroup_in("").substr(1);
+  if (lists_controller(own / "cgroup.subtree_control", "memory")) {
+    support.memory_parent = own;
+  } else if (enable_for_children(top, "memory")) {
+    support.memory_parent = top;
+    enable_for_children(top, "io");  // for io.max (the hdd profile); without it that profile skips
+  } else {
+    support.memory_parent = own;
+    support.unavailable_reason = "the memory controller cannot be enabled for child cgroups: not in " +
+                                 (own / "cgroup.subtree_control").string() + ", and " + top.string() +
+                                 (lists_controller(top / "cgroup.controllers", "memory")
+                                      ? " holds processes (a container's cgroup namespace?)"
+                                      : " does not offer it");
+    return;
+  }
+  support.io_throttling = lists_controller(support.memory_parent / "cgroup.subtree_control", "io");
+}
+
 }  // namespace
 
 bool remove_cgroup(const fs::path& cgroup, std::string& why) {
@@ -142,13 +189,7 @@ CgroupSupport probe_cgroups() {
   }
   if (fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
     support.version = "v2";
-    support.memory_parent = fs::path("/sys/fs/cgroup") / own_cgroup_in("").substr(1);
-    std::ifstream controllers(support.memory_parent / "cgroup.subtree_control");
-    std::string enabled((std::istreambuf_iterator<char>(controllers)), std::istreambuf_iterator<char>());
-    if (enabled.find("memory") == std::string::npos) {
-      support.unavailable_reason = "the memory controller is not enabled for child cgroups of " + support.memory_parent.string();
-    }
-    support.io_throttling = enabled.find("io") != std::string::npos;
+    place_v2_run_cgroups(support);
   } else if (fs::exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
     support.version = "v1";
     support.memory_parent = fs::path("/sys/fs/cgroup/memory") / own_cgroup_in("memory").substr(1);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "build_info.hpp"
+#include "cgroup.hpp"
 #include "proc_memory.hpp"
 
 namespace oomlab {
@@ -128,15 +129,19 @@ nlohmann::json machine_capabilities() {
   } else if (exists("/sys/fs/cgroup/memory/memory.limit_in_bytes")) {
     cgroup_version = "v1";
   }
-  const std::string v2_controllers = first_line_of("/sys/fs/cgroup/cgroup.controllers");
-  const bool memory_cgroup = cgroup_version == "v1" || v2_controllers.find("memory") != std::string::npos;
-  const bool io_throttling = exists("/sys/fs/cgroup/blkio/blkio.throttle.read_iops_device") ||
-                             v2_controllers.find("io") != std::string::npos;
+  // What oomlab can do, not what the kernel has: on v2 the memory controller in the root's list
+  // says nothing about whether run cgroups can get it (see probe_cgroups).
+  const CgroupSupport cgroups = probe_cgroups();
+  const bool memory_cgroup = cgroups.usable();
+  const bool io_throttling = cgroups.usable() && cgroups.io_throttling;
   const nlohmann::json swap_devices = active_swap_devices();
   return {
       {"is_root", ::geteuid() == 0},
       {"cgroup", cgroup_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(cgroup_version)},
       {"memory_cgroup", memory_cgroup},
+      {"memory_cgroup_parent", memory_cgroup ? nlohmann::json(cgroups.memory_parent.string()) : nlohmann::json(nullptr)},
+      {"memory_cgroup_unavailable_reason",
+       memory_cgroup ? nlohmann::json(nullptr) : nlohmann::json(cgroups.unavailable_reason)},
       {"io_throttling", io_throttling},
       {"swap_devices", swap_devices},
       {"swapon", exists("/sbin/swapon") || exists("/usr/sbin/swapon")},

@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "cgroup.hpp"
+#include "cgroup_peak.hpp"
 #include "proc_memory.hpp"
 #include "report_channel.hpp"
 
@@ -79,7 +80,8 @@ void MeasuredRun::start() {
   reset_peak_rss();
   rss_start_bytes_ = current_rss_bytes();
   if (cgroup_) {
-    cgroup_peak_was_reset_ = reset_cgroup_peak(*cgroup_);
+    tree_peak_window_ = std::make_unique<CgroupPeakWindow>(*cgroup_);
+    tree_peak_scope_ = tree_peak_window_->scope();
     tree_start_bytes_ = cgroup_usage_bytes(*cgroup_).value_or(0);
   }
   read_fault_counts(minor_faults_at_start_, major_faults_at_start_);
@@ -96,7 +98,10 @@ void MeasuredRun::stop() {
   anon_huge_pages_end_bytes_ = anon_huge_pages_bytes();
   long minor_faults = 0, major_faults = 0;
   read_fault_counts(minor_faults, major_faults);
-  if (cgroup_) tree_peak_bytes_ = cgroup_peak_bytes(*cgroup_).value_or(0);
+  if (tree_peak_window_) {
+    tree_peak_bytes_ = tree_peak_window_->peak_bytes().value_or(0);
+    tree_peak_window_.reset();
+  }
   minor_faults_in_run_ = minor_faults - minor_faults_at_start_;
   major_faults_in_run_ = major_faults - major_faults_at_start_;
   stopped_ = true;
@@ -138,7 +143,7 @@ nlohmann::json MeasuredRun::result() const {
     result["tree_start_bytes"] = tree_start_bytes_;
     result["tree_peak_bytes"] = tree_peak_bytes_;
     result["tree_peak_delta_bytes"] = tree_peak_bytes_ > tree_start_bytes_ ? tree_peak_bytes_ - tree_start_bytes_ : 0;
-    result["tree_peak_scope"] = cgroup_peak_was_reset_ ? "measured_phase" : "child_lifetime";
+    result["tree_peak_scope"] = tree_peak_scope_;
   }
   return result;
 }

@@ -11,10 +11,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "cgroup_peak.hpp"
 
 namespace oomlab {
 
@@ -82,7 +85,9 @@ class MeasuredRun {
   std::map<std::string, double> metrics_;
   // The run's cgroup, when the parent made one: the true peak of the whole process tree.
   std::optional<std::filesystem::path> cgroup_;
-  bool cgroup_peak_was_reset_ = false;
+  // Open from start() to stop(): on v2 the peak's reset belongs to the open file.
+  std::unique_ptr<CgroupPeakWindow> tree_peak_window_;
+  std::string tree_peak_scope_;
   std::uint64_t tree_start_bytes_ = 0;
   std::uint64_t tree_peak_bytes_ = 0;
   int report_fd_ = -1;

@@ -156,6 +156,13 @@ def _peaks_figure(context, lang, size, families, references):
                f"shared pages between the processes that map them")
     if reasons:
         caption += f". No true peak where: {reasons[0]}"
+    lifetime_scoped = sum(1 for fam in families.values() for rs in fam.values() for r in rs
+                          if r.get("tree_peak_scope") == "child_lifetime")
+    if lifetime_scoped:
+        # A v2 kernel before 6.12 cannot reset memory.peak: the peak then includes the setup.
+        caption += (f". In {lifetime_scoped} run(s) the true peak covers the child's whole life, setup included "
+                    f"(tree_peak_scope child_lifetime: this kernel cannot reset the cgroup's peak), not only the "
+                    f"measured phase")
     variants = sorted({r["variant"] for fam in families.values() for rs in fam.values() for r in rs} | set(references))
     return Drawn(figure, caption, suffix=f"-{lang}", scope={"langs": [lang], "variants": variants})
 

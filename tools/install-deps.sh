@@ -19,6 +19,8 @@ packages=(
   python3-memory-profiler time            # what mprof and /usr/bin/time say, beside oomlab measure (tools/compare_peak_tools.py)
   chromium                                # the report's test: index.html rendered headless, as a reader sees it
   fonts-dejavu-core                       # the font the figures (SVG text) and the page name
+  qemu-system-x86 busybox-static cpio     # make test-v2: a cgroup v2 guest (its kernel package is
+  e2fsprogs xz-utils                      #   fetched by tools/v2-guest/run with apt-get download)
 )
 
 missing=()

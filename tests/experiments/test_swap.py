@@ -31,6 +31,11 @@ def swap_capable(oomlab):
     return capabilities
 
 
+def time_factor():
+    """How much slower than a normal machine this one runs (make test-v2's emulated guest: ~20)."""
+    return max(1.0, float(os.environ.get("OOMLAB_TIME_FACTOR", "1")))
+
+
 def own_memory_cgroup():
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
@@ -100,13 +105,13 @@ def settled_state(oomlab):
 def start_swap_run(oomlab_binary, profile, results_dir, *more_arguments):
     return subprocess.Popen(
         [str(oomlab_binary), "run", "swap", "--scale", "quick", "--profile", profile, "--lang", "cpp", "--variant",
-         "sequential", "--repeat", "20", "--timeout", "30", "--results", str(results_dir), *more_arguments],
+         "sequential", "--repeat", "20", "--timeout", str(30 * time_factor()), "--results", str(results_dir), *more_arguments],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for_swap_in_use(process, deadline_seconds=60):
     """Until a swap device of the run is on and a measurement is under way (a cgroup exists)."""
-    deadline = time.monotonic() + deadline_seconds
+    deadline = time.monotonic() + deadline_seconds * time_factor()
     while time.monotonic() < deadline:
         kinds = {r["kind"] for r in ownership_records() if r["owner_pid"] == process.pid}
         if {"loop_device", "zram_device"} & kinds and "cgroup" in kinds:
@@ -122,7 +127,7 @@ def test_interrupting_a_swap_run_restores_the_machine(swap_capable, oomlab_binar
     process = start_swap_run(oomlab_binary, profile, tmp_path)
     wait_for_swap_in_use(process)
     process.send_signal(stop_signal)
-    assert process.wait(timeout=120) == 128 + stop_signal
+    assert process.wait(timeout=120 * time_factor()) == 128 + stop_signal
     assert machine_state() == before
 
 
@@ -153,7 +158,7 @@ def kill_a_swap_run(oomlab_binary, tmp_path, *more_arguments):
     wait_for_swap_in_use(process)
     children = children_of(process.pid)
     process.kill()
-    process.wait(timeout=30)
+    process.wait(timeout=30 * time_factor())
     left = machine_state(tested_pid=process.pid)
     kinds = {kind for kind, _ in left["records"]}
     assert {"swap_file", "loop_device", "cgroup", "scratch_folder"} <= kinds, left

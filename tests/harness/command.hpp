@@ -23,6 +23,14 @@ inline std::string read_whole_file(const std::string& path) {
   return text.str();
 }
 
+// How much slower than a normal machine this one runs: caps and timeouts in tests are multiplied
+// by it. 1 unless OOMLAB_TIME_FACTOR says otherwise (make test-v2's emulated guest sets ~20).
+inline double time_factor() {
+  const char* text = std::getenv("OOMLAB_TIME_FACTOR");
+  const double factor = text ? std::atof(text) : 1.0;
+  return factor >= 1.0 ? factor : 1.0;
+}
+
 inline CommandResult run_command(const std::string& command) {
   char err_path[] = "/tmp/oomlab-test-stderr-XXXXXX";
   const int err_fd = ::mkstemp(err_path);

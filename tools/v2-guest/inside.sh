@@ -1,0 +1,13 @@
+# Sourced by the command of a v2 guest run (tools/v2-guest/run), as root, before the command:
+# puts the shell where systemd would put a service, so oomlab meets what a v2 host shows it.
+# Under systemd a command runs in /system.slice/<unit>.service, a cgroup that holds processes and
+# whose parent has memory and io enabled: oomlab cannot enable controllers below its own cgroup
+# there (the no-internal-processes rule) and must place its run cgroups elsewhere.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+echo "+memory +io +pids" > /sys/fs/cgroup/cgroup.subtree_control
+mkdir -p /sys/fs/cgroup/system.slice/oomlab-guest.service
+echo "+memory +io +pids" > /sys/fs/cgroup/system.slice/cgroup.subtree_control
+echo $$ > /sys/fs/cgroup/system.slice/oomlab-guest.service/cgroup.procs
+echo "v2-guest: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MiB," \
+     "cgroup $(cat /proc/self/cgroup), OOMLAB_TIME_FACTOR=$OOMLAB_TIME_FACTOR"
