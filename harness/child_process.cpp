@@ -3,8 +3,10 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/syscall.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,9 +43,10 @@ double cpu_seconds_of_self() {
   return cpu.tv_sec + cpu.tv_nsec / 1e9;
 }
 
-// In the forked child, before exec: a process group of its own, death with the parent, default
+// In the new child, before exec: a process group of its own, death with the parent, default
 // signal handling, the cgroups joined, and `pipe_fd` moved to `target_fd`. Everything it needs was
-// prepared before fork(), and only async-signal-safe calls are made here.
+// prepared before the child was made (argv and envp included), and only async-signal-safe calls
+// are made here: the child shares the parent's memory until it execs (see spawn_child).
 struct ExecPlan {
   std::string program;  // the path execve() is given
   std::string program_name;
@@ -52,6 +55,17 @@ struct ExecPlan {
   std::vector<std::string> cgroup_procs_files;
   std::vector<std::string> environment;
   std::vector<std::pair<int, int>> extra_fds;  // (fd now, fd in the child)
+  std::vector<char*> argv, envp;               // pointers into the above, made by point_into()
+  sigset_t parent_signal_mask{};               // restored in the child just before exec
+
+  void point_into() {
+    argv = {const_cast<char*>(program_name.c_str())};
+    for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    envp.clear();
+    for (const std::string& entry : environment) envp.push_back(const_cast<char*>(entry.c_str()));
+    envp.push_back(nullptr);
+  }
 };
 
 [[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd) {
@@ -79,14 +93,8 @@ struct ExecPlan {
     }
     ::close(fd);
   }
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(plan.program_name.c_str()));
-  for (const std::string& argument : plan.arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const std::string& entry : plan.environment) envp.push_back(const_cast<char*>(entry.c_str()));
-  envp.push_back(nullptr);
-  ::execve(plan.program.c_str(), argv.data(), envp.data());
+  ::sigprocmask(SIG_SETMASK, &plan.parent_signal_mask, nullptr);  // handlers are default by now
+  ::execve(plan.program.c_str(), plan.argv.data(), plan.envp.data());
   // The parent checked the program before it forked; this is a race (removed since) or a refusal.
   static const char kReport[] = "{\"outcome\":\"error\",\"reason\":\"exec failed\"}\n";
   [[maybe_unused]] const ssize_t ignored = ::write(target_fd, kReport, sizeof(kReport) - 1);
@@ -94,8 +102,12 @@ struct ExecPlan {
 }
 
 ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits& limits) {
-  ExecPlan plan{limits.program.empty() ? "/proc/self/exe" : limits.program, limits.program_name,
-                limits.stdout_to_stderr, arguments, limits.cgroup_procs_files, {}, {}};
+  ExecPlan plan;
+  plan.program = limits.program.empty() ? "/proc/self/exe" : limits.program;
+  plan.program_name = limits.program_name;
+  plan.stdout_to_stderr = limits.stdout_to_stderr;
+  plan.arguments = arguments;
+  plan.cgroup_procs_files = limits.cgroup_procs_files;
   std::vector<std::string> inherited;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     const std::string text = *entry;
@@ -111,6 +123,41 @@ ExecPlan make_plan(const std::vector<std::string>& arguments, const ChildLimits&
   }
   plan.environment = merged_environment(inherited, harness_entries);
   return plan;
+}
+
+struct SpawnRequest {
+  const ExecPlan* plan;
+  int pipe_fd;        // becomes target_fd in the child
+  int close_in_child; // the parent's end of that pipe
+  int target_fd;
+};
+
+int child_entry(void* raw) {
+  const auto* request = static_cast<const SpawnRequest*>(raw);
+  ::close(request->close_in_child);
+  exec_self(*request->plan, request->pipe_fd, request->target_fd);
+}
+
+// Starts the child as posix_spawn does: clone(CLONE_VM | CLONE_VFORK) on a stack of its own, the
+// parent paused until the child has exec'd. A fork() would make every page of the parent
+// copy-on-write, and the parent would pay a page copy for each page it writes while it watches:
+// most of the watching cost of a child that lives a few milliseconds. Signals are held back around
+// it, so no handler of the parent runs in the child while they share memory. -1 with errno on failure.
+pid_t spawn_child(ExecPlan& plan, int pipe_fd, int close_in_child, int target_fd) {
+  plan.point_into();
+  constexpr std::size_t kStackBytes = 256 * 1024;
+  void* stack = ::mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) return -1;
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &plan.parent_signal_mask);
+  SpawnRequest request{&plan, pipe_fd, close_in_child, target_fd};
+  const pid_t pid = ::clone(child_entry, static_cast<char*>(stack) + kStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+  const int saved_errno = errno;
+  ::sigprocmask(SIG_SETMASK, &plan.parent_signal_mask, nullptr);
+  ::munmap(stack, kStackBytes);
+  errno = saved_errno;
+  return pid;
 }
 
 void drain(int fd, std::string& into) {
@@ -167,19 +214,15 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   }
   const auto oom_kills_before = read_vmstat_counter("oom_kill");
   const auto started_at = std::chrono::steady_clock::now();
-  const pid_t pid = ::fork();
+  // dup2 clears FD_CLOEXEC on the copy, so the report pipe survives the exec as fd 3.
+  const pid_t pid = spawn_child(plan, pipe_fds[1], pipe_fds[0], kReportFd);
   if (pid < 0) {
-    result.spawn_error = std::string("fork: ") + std::strerror(errno);
+    result.spawn_error = std::string("clone: ") + std::strerror(errno);
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
     return result;
   }
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    // dup2 clears FD_CLOEXEC on the copy, so the report pipe survives the exec as fd 3.
-    exec_self(plan, pipe_fds[1], kReportFd);
-  }
-  // From here on the parent's CPU time is the watching (sampling, polling), not the fork itself.
+  // From here on the parent's CPU time is the watching (sampling, polling), not the start itself.
   const double parent_cpu_before = cpu_seconds_of_self();
   ::close(pipe_fds[1]);
   if (request_fds[1] >= 0) ::close(request_fds[1]);
@@ -308,22 +351,18 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
 }
 
 std::string capture_child_answer(const std::vector<std::string>& arguments, int& exit_code, double timeout_seconds) {
-  const ExecPlan plan = make_plan(arguments, ChildLimits{});
+  ExecPlan plan = make_plan(arguments, ChildLimits{});
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     exit_code = -1;
     return "";
   }
-  const pid_t pid = ::fork();
+  const pid_t pid = spawn_child(plan, pipe_fds[1], pipe_fds[0], kReportFd);
   if (pid < 0) {
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
     exit_code = -1;
     return "";
-  }
-  if (pid == 0) {
-    ::close(pipe_fds[0]);
-    exec_self(plan, pipe_fds[1], kReportFd);
   }
   ::close(pipe_fds[1]);
   ::setpgid(pid, pid);  // as in the child: a stuck import's whole group can be ended
