@@ -29,6 +29,7 @@
 #include "proc_memory.hpp"
 #include "records.hpp"
 #include "suite_runner.hpp"
+#include "swap_lock.hpp"
 #include "swap_profile.hpp"
 
 extern char** environ;
@@ -132,6 +133,7 @@ class MeasurePlan {
         name_(options.name.empty() ? default_name(options.command.front()) : options.name) {}
 
   const CgroupSupport& cgroups() const { return cgroups_; }
+  void set_swap_lock_held(bool held) { swap_lock_held_ = held; }
 
   // One run of the command under `conditions`, in `profile`'s cgroup settings (none for ram).
   nlohmann::json run_once(const RunConditions& conditions, const SwapProfile* profile, int repeat, int repeats,
@@ -164,7 +166,10 @@ class MeasurePlan {
     interrupted = child.interrupted;
     std::optional<std::uint64_t> tree_peak_bytes;
     std::uint64_t oom_kills_in_tree = 0;
+    std::optional<std::uint64_t> cgroup_swap_ins, cgroup_swap_outs;  // where the kernel counts them per cgroup
     if (cgroup) {
+      cgroup_swap_ins = cgroup->stat_counter("pswpin");
+      cgroup_swap_outs = cgroup->stat_counter("pswpout");
       tree_peak_bytes = cgroup_peak_bytes(cgroup->memory_path());
       oom_kills_in_tree = cgroup->oom_kill_count();
       if (oom_kills_in_tree > 0) child.oom_kill_seen = true;
@@ -248,9 +253,15 @@ class MeasurePlan {
       }
     }
     if (child.zram_peak) record.update(zram_pool_fields(*child.zram_peak));
-    if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
-    if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
-    record["swap_counter_scope"] = "machine_wide";
+    if (cgroup_swap_ins && cgroup_swap_outs) {
+      record["swap_counter_scope"] = "cgroup";
+      record["swap_in_pages"] = *cgroup_swap_ins;
+      record["swap_out_pages"] = *cgroup_swap_outs;
+    } else {
+      record["swap_counter_scope"] = swap_lock_held_ ? "machine_wide_under_lock" : "machine_wide";
+      if (swap_ins_before && swap_ins_after) record["swap_in_pages"] = *swap_ins_after - *swap_ins_before;
+      if (swap_outs_before && swap_outs_after) record["swap_out_pages"] = *swap_outs_after - *swap_outs_before;
+    }
     record["env"] = env_;
     return record;
   }
@@ -283,6 +294,7 @@ class MeasurePlan {
   CgroupSupport cgroups_;
   nlohmann::json env_;
   std::string name_;
+  bool swap_lock_held_ = false;
 };
 
 double median(std::vector<double> values) {
@@ -410,10 +422,21 @@ int run_measure(const MeasureOptions& options) {
   }
 
   install_interrupt_handlers();
-  const bool uses_swap = std::any_of(profiles.begin(), profiles.end(), [](const std::string& p) { return p == "ssd" || p == "hdd" || p == "zram"; });
-  if (uses_swap) {
-    for (const std::string& removed : cleanup_leftovers().removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
+  // What-ifs under a limit take the swap experiment's lock: its devices take the highest swap
+  // priority and its swap counters are machine-wide, so two such runs at once would mix.
+  const bool under_limit = std::any_of(profiles.begin(), profiles.end(), [](const std::string& p) { return p != "ram"; });
+  std::unique_ptr<SwapLock> swap_lock;  // declared before the profiles, so released after their teardown
+  if ((under_limit || options.find_limit) && ::geteuid() == 0) {
+    try {
+      swap_lock = std::make_unique<SwapLock>();
+    } catch (const SwapLockBusy& busy) {
+      throw UsageError(busy.what());
+    }
+    if (interrupt_requested()) return 128 + interrupt_signal();
   }
+  plan.set_swap_lock_held(swap_lock && swap_lock->held());
+  // Whatever a killed earlier run left, as its ownership records prove (never a live run's).
+  for (const std::string& removed : cleanup_leftovers().removed) std::cerr << "oomlab: removed leftover " << removed << "\n";
   const double timeout_seconds = options.timeout_seconds.value_or(kDefaultTimeoutSeconds);
   const fs::path record_file = plan.record_file();
   std::error_code folder_error;
@@ -437,7 +460,7 @@ int run_measure(const MeasureOptions& options) {
   for (const std::string& profile_name : profiles) {
     std::unique_ptr<SwapProfile> profile;
     if (profile_name != "ram") {
-      if (uses_swap && profile_name != "none") std::cerr << "oomlab: setting up swap profile " << profile_name << "\n";
+      if (profile_name != "none") std::cerr << "oomlab: setting up swap profile " << profile_name << "\n";
       try {
         profile = std::make_unique<SwapProfile>(profile_name, *options.mem_limit_bytes,
                                                 options.swap_bytes.value_or(*options.mem_limit_bytes), options.swap_directory);

@@ -190,13 +190,14 @@ def test_ctrl_c_kills_the_commands_tree_and_exits_130(oomlab_binary, tmp_path):
                                 f"{marker} & {marker}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
-    while len(subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout.split()) < 2 and time.monotonic() < deadline:
+    # "^sleep": the sleeps themselves, not oomlab's or sh's command lines, which name them too.
+    while len(subprocess.run(["pgrep", "-f", f"^{marker}"], capture_output=True).stdout.split()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 130
     # Nothing of the command's tree lives on (the background sleep included), nothing was recorded.
     time.sleep(0.2)
-    assert not subprocess.run(["pgrep", "-f", marker], capture_output=True).stdout
+    assert not subprocess.run(["pgrep", "-f", f"^{marker}"], capture_output=True).stdout
     assert not list(tmp_path.rglob("*.jsonl"))
 
 
@@ -218,3 +219,23 @@ def test_a_python_job_reports_its_progress_with_the_readmes_three_lines(cgroup_c
     assert record["outcome"] == "oom_killed"
     # 4 MiB chunks under 96 MiB with the interpreter's ~10 MiB: killed after 15 to 24 chunks.
     assert record["progress"]["unit"] == "chunks" and 15 <= record["progress"]["done"] <= 24
+
+
+def test_ctrl_c_mid_profile_leaves_the_machine_as_it_was(swap_capable, oomlab_binary, oomlab, tmp_path):
+    import sys
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
+    from test_swap import machine_state, settled_state
+    before = settled_state(oomlab)
+    marker = f"sleep 301.{os.getpid()}"
+    process = subprocess.Popen([str(oomlab_binary), "measure", "--results", str(tmp_path), "--mem-limit", "64M",
+                                "--profile", "ssd", "--", "sh", "-c", marker],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not subprocess.run(["pgrep", "-f", f"^{marker}"], capture_output=True).stdout and time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    # The swap device, its loop device, file and cgroup are gone; so is the command.
+    assert machine_state() == before
+    assert not subprocess.run(["pgrep", "-f", f"^{marker}"], capture_output=True).stdout
