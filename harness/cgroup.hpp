@@ -1,7 +1,9 @@
 // Per-run cgroups: oomlab creates one for a measurement that needs it (the true peak of a process
 // tree, a memory limit, throttled swap-in reads) and removes it afterwards. They are made below the
-// cgroup oomlab itself runs in, named `oomlab-<pid>-<n>`, so nothing oomlab did not create is ever
-// written to, and `oomlab cleanup` can find leftovers by the marker. cgroup v1 and v2 are supported.
+// cgroup oomlab itself runs in (on v2, where that cgroup holds processes and so cannot give memory to
+// children, at the top of the hierarchy instead: see probe_cgroups), named `oomlab-<pid>-<n>`, so
+// nothing oomlab did not create is ever written to, and `oomlab cleanup` can find leftovers by the
+// marker. cgroup v1 and v2 are supported.
 #pragma once
 
 #include <sys/types.h>
@@ -25,7 +27,9 @@ struct CgroupSupport {
   bool usable() const { return unavailable_reason.empty(); }
 };
 
-// What this process may do with cgroups: needs root and a memory controller.
+// What this process may do with cgroups: needs root and a memory controller. On v2 it may turn
+// memory and io on in the root's cgroup.subtree_control (as systemd does), and is usable only if run
+// cgroups made under memory_parent get the memory controller.
 CgroupSupport probe_cgroups();
 
 // A read throttle on one block device: emulates a slow disk for the processes of the cgroup.
