@@ -32,10 +32,11 @@ test: build
 
 # The cgroup v2 tests, in a throwaway Debian 12 guest under qemu (this machine may have v1, or no
 # root): tools/v2-guest/suite, as root, at quick scale. V2_KERNEL=6.12 boots the kernel whose
-# memory.peak can be reset per open file.
+# memory.peak can be reset per open file; V2_INIT=busybox skips systemd (the command then runs in a cgroup laid out as systemd would).
 V2_KERNEL ?= 6.1
+V2_INIT   ?= systemd
 test-v2: build
-	tools/v2-guest/run --kernel $(V2_KERNEL) -- env BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) tools/v2-guest/suite
+	tools/v2-guest/run --kernel $(V2_KERNEL) --init $(V2_INIT) -- env BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) tools/v2-guest/suite
 
 # The whole suite at $(SCALE) scale (so no stale record is reused), then the report from its records.
 # A failed measurement does not stop it: `oomlab run` exits 1, the report lists the failures and says how

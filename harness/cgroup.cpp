@@ -128,7 +128,7 @@ bool enable_for_children(const fs::path& cgroup, const std::string& controller) 
 
 // v2: where run cgroups can have the memory (and io) controller. A cgroup that holds processes
 // cannot give controllers to its children (the no-internal-processes rule), and under systemd
-// oomlab's own cgroup (a service, or a login session's scope) always holds processes, at least
+// oomlab's own cgroup (a service, or a user's login scope) always holds processes, at least
 // oomlab's. So unless its own cgroup already delegates memory to its children (a subtree prepared
 // for it), the run cgroups go at the top of the hierarchy, beside systemd's slices: the root cgroup
 // is exempt from the rule and root may enable memory and io there. In a container with its own

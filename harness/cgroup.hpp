@@ -1,8 +1,9 @@
 // Per-run cgroups: oomlab creates one for a measurement that needs it (the true peak of a process
 // tree, a memory limit, throttled swap-in reads) and removes it afterwards, with every process in
-// it. They are made below the cgroup oomlab itself runs in, named `oomlab-<pid>-<n>` for people to
-// read; each gets an ownership record (ownership.hpp), which is what `oomlab cleanup` goes by.
-// cgroup v1 and v2 are supported.
+// it. They are made below the cgroup oomlab itself runs in (on v2, where that cgroup holds processes
+// and so cannot give memory to children, at the top of the hierarchy instead: see probe_cgroups),
+// named `oomlab-<pid>-<n>` for people to read; each gets an ownership record (ownership.hpp), which
+// is what `oomlab cleanup` goes by. cgroup v1 and v2 are supported.
 #pragma once
 
 #include <sys/types.h>
@@ -26,7 +27,9 @@ struct CgroupSupport {
   bool usable() const { return unavailable_reason.empty(); }
 };
 
-// What this process may do with cgroups: needs root and a memory controller.
+// What this process may do with cgroups: needs root and a memory controller. On v2 it may turn
+// memory and io on in the root's cgroup.subtree_control (as systemd does), and is usable only if run
+// cgroups made under memory_parent get the memory controller.
 CgroupSupport probe_cgroups();
 
 // A read throttle on one block device: emulates a slow disk for the processes of the cgroup.

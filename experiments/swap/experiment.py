@@ -34,8 +34,15 @@ def written_buffer(size_mib, kind="smooth"):
     rng = np.random.default_rng(0)
     if kind == "random":
         return rng.integers(0, 256, size_mib * MIB, dtype=np.uint8)
-    counts = np.cumsum(rng.integers(-1, 2, size_mib * MIB // 8, dtype=np.int64))
-    return (20.0 + 0.01 * counts).view(np.uint8)
+    # Filled a MiB at a time: whole-buffer temporaries (the steps, their running sum) would be swapped
+    # out during setup under the limit, and the setup would cost more than the job.
+    readings = np.empty(size_mib * MIB // 8, dtype=np.float64)
+    per_chunk, counts = MIB // 8, 0
+    for first in range(0, readings.size, per_chunk):
+        walk = np.cumsum(rng.integers(-1, 2, min(per_chunk, readings.size - first), dtype=np.int64)) + counts
+        readings[first:first + walk.size] = 20.0 + 0.01 * walk
+        counts = int(walk[-1])
+    return readings.view(np.uint8)
 
 
 def progress_blocks(run, count, unit, done_before=0, total=None):

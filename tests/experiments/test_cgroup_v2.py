@@ -77,7 +77,7 @@ def test_without_swap_the_limit_ends_in_an_oom_kill(swap_runs):
 def test_with_swap_the_job_finishes_under_the_limit(swap_runs, profile):
     record = swap_runs["records"][profile]
     if profile == "ssd" and record["outcome"] == "oom_killed" and time_factor() > 1:
-        # Seen in 3 of 7 runs in make test-v2's emulated guest (kernel 6.1), never with zram: the
+        # Seen in 2 of 11 runs in make test-v2's emulated guest (kernel 6.1), never with zram: the
         # cgroup held 60 MiB of transparent huge pages at the kill, on a slow emulated disk. The cause
         # is not established; on a real machine this is a failure.
         pytest.xfail("ssd run OOM-killed in the emulated guest (intermittent there): " + record["reason"])

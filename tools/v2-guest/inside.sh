@@ -5,9 +5,11 @@
 # there (the no-internal-processes rule) and must place its run cgroups elsewhere.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root LANG=C.UTF-8
-echo "+memory +io +pids" > /sys/fs/cgroup/cgroup.subtree_control
-mkdir -p /sys/fs/cgroup/system.slice/oomlab-guest.service
-echo "+memory +io +pids" > /sys/fs/cgroup/system.slice/cgroup.subtree_control
-echo $$ > /sys/fs/cgroup/system.slice/oomlab-guest.service/cgroup.procs
-echo "v2-guest: $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MiB," \
+if [[ $(cat /proc/1/comm) != systemd ]]; then  # under systemd it is so already
+  echo "+memory +io +pids" > /sys/fs/cgroup/cgroup.subtree_control
+  mkdir -p /sys/fs/cgroup/system.slice/oomlab-guest.service
+  echo "+memory +io +pids" > /sys/fs/cgroup/system.slice/cgroup.subtree_control
+  echo $$ > /sys/fs/cgroup/system.slice/oomlab-guest.service/cgroup.procs
+fi
+echo "v2-guest: init $(cat /proc/1/comm), $(uname -r), $(nproc) CPUs, $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MiB," \
      "cgroup $(cat /proc/self/cgroup), OOMLAB_TIME_FACTOR=$OOMLAB_TIME_FACTOR"
