@@ -1,6 +1,7 @@
 # Shared set-up of the pytest suites: the repository on sys.path (for `import report.…`), the built
 # CLI, and one quick-scale run per experiment that every test of that experiment reads.
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,15 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 OOMLAB = Path(os.environ.get("OOMLAB_BINARY", REPO / "build" / "oomlab"))
+
+# A test that presses Ctrl-C must reach an oomlab that listens. A run started in the background of a
+# non-interactive shell (`make test &`, some CI runners) inherits SIGINT and SIGQUIT ignored, and an
+# ignored signal stays ignored across exec: oomlab then keeps it ignored on purpose (as under nohup),
+# and every Ctrl-C test would see nothing happen. So the suite's own processes start from the
+# defaults, as a terminal gives them.
+for _signal in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGTERM):
+    if signal.getsignal(_signal) == signal.SIG_IGN:
+        signal.signal(_signal, signal.default_int_handler if _signal == signal.SIGINT else signal.SIG_DFL)
 
 
 def run_oomlab(*arguments, check=True):
