@@ -5,13 +5,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <memory>
+
 #include <pybind11/embed.h>
 
 #include <nlohmann/json.hpp>
 
 #include "embedded_python.hpp"
 #include "measured_run.hpp"
-#include "report_channel.hpp"
+#include "measurement_child.hpp"
 
 namespace py = pybind11;
 
@@ -22,9 +24,10 @@ int run_exercise_child(const ExerciseRequest& request, int report_fd) {
   ::fcntl(report_fd, F_SETFD, FD_CLOEXEC);
   MeasuredRun run(request.size, report_fd);
   nlohmann::json report;
-  try {
-    EmbeddedPython python;  // the interpreter lives as long as this object
-    report["interpreter"] = python.describe_interpreter();
+  std::unique_ptr<EmbeddedPython> python;  // finalized after the report is sent, as for a variant
+  const int exit_code = send_measured_outcome(report_fd, run, report, [&] {
+    python = std::make_unique<EmbeddedPython>();
+    report["interpreter"] = python->describe_interpreter();
     try {
       const std::filesystem::path runner_dir = std::filesystem::path(OOMLAB_SOURCE_DIR) / "harness";
       py::module_::import("sys").attr("path").attr("insert")(0, runner_dir.string());
@@ -47,19 +50,9 @@ int run_exercise_child(const ExerciseRequest& request, int report_fd) {
                                traceback_text);
     }
     run.stop();  // no effect if the runner stopped it; an exception before stop() leaves no figures
-    report.update(run.result());
-    report["outcome"] = "ok";
-  } catch (const PythonVariantError& error) {
-    report["outcome"] = "error";
-    report["reason"] = error.what();
-    report["traceback"] = error.traceback;
-  } catch (const std::exception& error) {
-    report["outcome"] = "error";
-    report["reason"] = error.what();
-  }
-  const bool sent = send_message(report_fd, report);
-  ::close(report_fd);
-  return sent ? 0 : 3;
+  });
+  python.reset();
+  return exit_code;
 }
 
 }  // namespace oomlab

@@ -46,12 +46,20 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   MeasuredRun run(request.size, report_fd);
   nlohmann::json report;
   std::unique_ptr<EmbeddedPython> python;  // declared after `run`, so it is finalized first
-  try {
+  const int exit_code = send_measured_outcome(report_fd, run, report, [&] {
     if (request.lang == "cpp") {
       run_cpp_variant(request, run);
     } else {
       run_python_variant(request, run, report, python);
     }
+  });
+  python.reset();  // Py_Finalize, after the report (the parent allows it a grace period)
+  return exit_code;
+}
+
+int send_measured_outcome(int report_fd, MeasuredRun& run, nlohmann::json& report, const std::function<void()>& measure) {
+  try {
+    measure();
     report.update(run.result());
     report["outcome"] = "ok";
   } catch (const PythonVariantError& error) {
@@ -64,7 +72,6 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
   }
   const bool sent = send_message(report_fd, report);
   ::close(report_fd);
-  python.reset();  // Py_Finalize, after the report (the parent allows it a grace period)
   return sent ? 0 : 3;
 }
 

@@ -4,11 +4,16 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace oomlab {
+
+class MeasuredRun;
 
 struct MeasurementRequest {
   std::filesystem::path experiment_dir;
@@ -22,6 +27,12 @@ struct MeasurementRequest {
 // `report_fd`: the figures of the measured phase and {"outcome": "ok"}, or {"outcome": "error",
 // "reason", "traceback"}. Returns the process exit code (0 when a report was written).
 int run_measurement_child(const MeasurementRequest& request, int report_fd);
+
+// Runs `measure` (which may add fields to `report`), then sends the report on `report_fd`: the run's
+// figures and {"outcome": "ok"}, or {"outcome": "error", "reason"[, "traceback"]} if it threw. The
+// caller keeps any interpreter alive until this returns, so that a hang or crash while Python shuts
+// down cannot change an outcome already sent. Returns the child's exit code (0 when sent).
+int send_measured_outcome(int report_fd, MeasuredRun& run, nlohmann::json& report, const std::function<void()>& measure);
 
 // Starts the embedded interpreter and writes one JSON object to `answer_fd` (stdout if that is not
 // open): {"interpreter": {...}} and, given an experiment folder, {"variants": [...]} or {"error",
