@@ -34,6 +34,7 @@ constexpr int kTreeSampleRequestFd = 4;
 constexpr int kTreeSampleAckFd = 5;
 // How long a child may take to exit once its report has arrived, before the parent ends it.
 constexpr std::chrono::seconds kExitGrace{2};
+constexpr int kReportPipeBytes = 1 << 20;
 
 // The parent's CPU time in nanoseconds of the scheduler's own clock: getrusage's user/system split
 // is scaled from ticks, too coarse for the few hundred microseconds a short child costs to watch.
@@ -228,6 +229,12 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   if (request_fds[1] >= 0) ::close(request_fds[1]);
   if (ack_fds[0] >= 0) ::close(ack_fds[0]);
   ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+  // The report pipe is read at each sample, not the moment something arrives: a wake-up costs the
+  // parent more than a sample does (see ChildLimits::sample_interval), and a child writes a progress
+  // note every 20 ms at most. A pipe of 1 MiB (the unprivileged maximum) holds what comes between two
+  // samples, so the child never waits for the parent; where it cannot be enlarged, the parent wakes
+  // for each write as before.
+  const bool report_read_at_samples = ::fcntl(pipe_fds[0], F_SETPIPE_SZ, kReportPipeBytes) >= kReportPipeBytes;
   ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
   set_stoppable_child_group(pid);  // Ctrl-Z stops it with the parent
   const double stopped_seconds_before = stopped_seconds_total();
@@ -248,34 +255,42 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   // Samples follow a fixed schedule (start + k * interval), so a late wake-up does not stretch
   // every later interval.
   auto next_sample = std::chrono::steady_clock::now();
+  double parent_cpu_at_last_wait = parent_cpu_before;
+  // Everything the report pipe holds now: progress notes, and once, the final report.
+  const auto read_report = [&] {
+    const std::size_t scanned = report_text.size();
+    drain(pipe_fds[0], report_text);
+    // Only the final report has an "outcome": look for it in what just came (progress notes come
+    // every 20 ms, so parsing everything on each read would grow with the run), then confirm.
+    // The report may come in pieces: once its key was seen, parse until it is whole.
+    constexpr std::size_t kKeyLength = sizeof("\"outcome\"") - 1;
+    if (!outcome_seen) {
+      outcome_seen = report_text.find("\"outcome\"", scanned > kKeyLength ? scanned - kKeyLength : 0) != std::string::npos;
+    }
+    if (outcome_seen && !report_arrived_at && read_messages(report_text).report.is_object()) {
+      report_arrived_at = std::chrono::steady_clock::now();
+    }
+  };
   while (true) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_sample) {
       sampler.sample();
       while (next_sample <= now) next_sample += limits.sample_interval;
+      if (report_read_at_samples) read_report();
     }
     const auto wait_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(next_sample - now).count();
     const timespec wait{wait_ns / 1000000000, wait_ns % 1000000000};
-    // A closed pipe polls as "hung up" forever: stop watching it (poll skips negative fds).
-    // The report pipe, the tree-sample requests, the child's exit (poll skips negative fds).
-    pollfd watched[3] = {{report_closed ? -1 : pipe_fds[0], POLLIN, 0},
+    // The report pipe (unless it is read at samples; a closed pipe polls as "hung up" forever, so it
+    // is no longer watched), the tree-sample requests, the child's exit (poll skips negative fds).
+    const bool watch_report = !report_read_at_samples && !report_closed;
+    pollfd watched[3] = {{watch_report ? pipe_fds[0] : -1, POLLIN, 0},
                          {request_fds[0], POLLIN, 0},
                          {pid_fd, POLLIN, 0}};
+    // The wake-up at the child's exit, the reaping and the last read follow any parent that waits
+    // for a child, watching or not: the watcher's cost ends where the last wait begins.
+    parent_cpu_at_last_wait = cpu_seconds_of_self();
     ::ppoll(watched, 3, &wait, nullptr);
-    if (watched[0].revents & POLLIN) {
-      const std::size_t scanned = report_text.size();
-      drain(pipe_fds[0], report_text);
-      // Only the final report has an "outcome": look for it in what just came (progress notes come
-      // every 20 ms, so parsing everything on each wake-up would grow with the run), then confirm.
-      // The report may come in pieces: once its key was seen, parse until it is whole.
-      constexpr std::size_t kKeyLength = sizeof("\"outcome\"") - 1;
-      if (!outcome_seen) {
-        outcome_seen = report_text.find("\"outcome\"", scanned > kKeyLength ? scanned - kKeyLength : 0) != std::string::npos;
-      }
-      if (outcome_seen && !report_arrived_at && read_messages(report_text).report.is_object()) {
-        report_arrived_at = std::chrono::steady_clock::now();
-      }
-    }
+    if (watched[0].revents & POLLIN) read_report();
     if (watched[0].revents & (POLLHUP | POLLERR)) report_closed = true;
     if (watched[1].revents & POLLIN) {
       char requests[64];
@@ -327,7 +342,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   ::close(pipe_fds[0]);
 
   result.child_wall_seconds = std::chrono::duration<double>(ended_at - started_at).count();
-  result.sampler_cpu_seconds = cpu_seconds_of_self() - parent_cpu_before;
+  result.sampler_cpu_seconds = parent_cpu_at_last_wait - parent_cpu_before;
   result.exited = WIFEXITED(status);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

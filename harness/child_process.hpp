@@ -21,12 +21,13 @@ namespace oomlab {
 
 struct ChildLimits {
   double timeout_seconds = 600.0;
-  // One timer wake-up (ppoll's timeout, one pread of statm) costs the parent 25-35 microseconds of
-  // CPU on a 2-core virtual machine whose other core is busy (tools/bench_harness.py's bare loop):
-  // 0.5-0.7% of the run at 5 ms, which leaves nothing for the rest of the watching. 10 ms keeps the
-  // watcher's median under 0.5% and still draws a run of 100 ms with ten points; the kernel's own
-  // peak (VmHWM, memory.max_usage_in_bytes) never depends on the interval.
-  std::chrono::microseconds sample_interval{10000};
+  // A timer wake-up alone (ppoll's timeout and one pread of statm, nothing else) costs the parent
+  // 30-100 microseconds of CPU on this 2-core virtual machine: about 30 when the other core is busy,
+  // 50-100 when the machine is idle and the wake-up leaves the idle state (tools/bench_harness.py's
+  // bare loop prints it). At 5 ms that is 0.6-2% of the run before any watching; at 10 ms 0.3-1%.
+  // 20 ms keeps the watcher's median under 0.5% with the floor included, and still draws a run of
+  // 100 ms with five points; the kernel's own peaks (VmHWM, the cgroup's maximum) never depend on it.
+  std::chrono::microseconds sample_interval{20000};
   std::size_t timeline_max_points = 2000;
   SamplerOptions sampler;                      // one process, or the whole tree
   std::vector<std::string> cgroup_procs_files; // the child joins these cgroups before exec
@@ -57,7 +58,9 @@ struct ChildResult {
   bool oom_kill_seen = false;     // the kernel's oom_kill counter rose while it ran
   rusage usage{};                 // from wait4: the child's own times, faults and ru_maxrss
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
-  double sampler_cpu_seconds = 0; // the parent's CPU time while it watched: the sampler's cost
+  // The parent's CPU time from the child's start to its last wait for the child: the sampler's cost,
+  // without the exit's wake-up and the reaping that a parent pays even when it only waits.
+  double sampler_cpu_seconds = 0;
   nlohmann::json report;          // its final report (null if it sent none), see report_channel.hpp
   nlohmann::json progress;        // its last progress note (null if it sent none)
   nlohmann::json timeline;        // see RssSampler::timeline

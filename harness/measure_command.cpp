@@ -240,7 +240,9 @@ class MeasurePlan {
       record["tree_peak_scope"] = "child_lifetime";
       record["tree_peak_source"] = "sampled_rss_sum_lower_bound";
       record["tree_peak_reason"] = "no memory cgroup (" + cgroups_.unavailable_reason +
-                                   "): the RSS sum sampled every 10 ms, a lower bound of the true peak";
+                                   "): the RSS sum sampled every " +
+                                   std::to_string(ChildLimits{}.sample_interval.count() / 1000) +
+                                   " ms, a lower bound of the true peak";
     }
     if (const auto& sampled = child.cgroup_sampled_peak) {
       // The kernel keeps the peak but not its make-up: the split is the one at the highest sample.

@@ -102,7 +102,7 @@ def memory_over_time(context):
     caption = ("Resident set size over time (first repeat, largest size): the thick part of each curve is its "
                "measured phase, the grey band spans the longest one, and thin parts are interpreter start, setup "
                "and exit; the black-edged marker at the end of each phase is its peak as the kernel counted it "
-               "(VmHWM), which a phase shorter than the 10 ms sampling interval shows only there" + shown_note(count, total))
+               "(VmHWM), which a phase shorter than the 20 ms sampling interval shows only there" + shown_note(count, total))
     return Drawn(figure, caption, scope={"variants": sorted({v for vs in shown.values() for v in vs})})
 
 

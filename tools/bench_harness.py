@@ -71,9 +71,9 @@ def main():
     if floor.exists():
         # What a bare wake-up costs here now (another program on the machine moves it a lot): the
         # part of the watcher's share that no watcher at this interval can avoid.
-        microseconds, share = map(float, subprocess.run([str(floor), "10", "200"], capture_output=True, text=True,
+        microseconds, share = map(float, subprocess.run([str(floor), "20", "100"], capture_output=True, text=True,
                                                         check=True).stdout.split())
-        print(f"{'floor: a bare 10 ms wake-up loop':34} {200:>4} {share:>16.2%} {'':>7} {microseconds:>10.1f} us/wake")
+        print(f"{'floor: a bare 20 ms wake-up loop':34} {100:>4} {share:>16.2%} {'':>7} {microseconds:>10.1f} us/wake")
     if every_fraction:
         median_fraction, max_fraction = summary(every_fraction)
         print(f"{'all':34} {len(every_fraction):>4} {median_fraction:>16.2%} {max_fraction:>7.2%}")

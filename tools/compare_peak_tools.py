@@ -66,7 +66,7 @@ def comparison(oomlab, build, results):
         {"tool": "`/usr/bin/time -v` (wait4's ru_maxrss)", "says": "the largest single process", "bytes": time_v(command)},
         {"tool": "mprof run --include-children", "says": "the RSS summed over the tree, sampled every 0.1 s",
          "bytes": mprof(command)},
-        {"tool": "a task manager (the RSS sum, oomlab's 10 ms samples)", "says": "every process's RSS added up",
+        {"tool": "a task manager (the RSS sum, oomlab's 20 ms samples)", "says": "every process's RSS added up",
          "bytes": record.get("rss_sum_peak_bytes")},
         {"tool": "`smem` (the PSS sum, oomlab's samples)", "says": "shared pages split between their sharers",
          "bytes": record.get("pss_sum_peak_bytes")},

@@ -20,7 +20,7 @@
 
 namespace {
 
-// Held at the plateau after the snapshot, so that the harness's RSS sampler (every 10 ms) sees it too.
+// Held at the plateau after the snapshot, so that the harness's RSS sampler (every 20 ms) sees it too.
 constexpr auto kHold = std::chrono::milliseconds(50);
 
 std::vector<double> make_values(std::int64_t n) {

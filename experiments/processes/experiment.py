@@ -18,7 +18,7 @@ from multiprocessing.shared_memory import SharedMemory
 import numpy as np
 
 # Workers hold their data this long once every worker has it (and after the snapshot of the tree), so
-# that the harness's RSS sampler, every 10 ms, sees the plateau too.
+# that the harness's RSS sampler, every 20 ms, sees the plateau too.
 HOLD_SECONDS = 0.05
 # A barrier that waits longer than this has lost a worker: fail (with the worker's error) instead of hanging.
 BARRIER_TIMEOUT_SECONDS = 60

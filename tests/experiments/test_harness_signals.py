@@ -101,3 +101,22 @@ def test_ctrl_c_while_the_swap_device_is_set_up_restores_the_machine(swap_capabl
             break
     assert process.wait(timeout=120) == 128 + signal.SIGINT
     assert machine_state() == before
+
+
+def test_signals_all_through_the_teardown_still_restore_the_machine(swap_capable, oomlab_binary, tmp_path):  # noqa: F811
+    before = machine_state()
+    process = start_swap_run(oomlab_binary, "ssd", tmp_path)
+    wait_for_swap_in_use(process)
+    process.send_signal(signal.SIGINT)
+    # The teardown (the measurement's cgroup, swapoff of pages already out, the loop device, the
+    # file) takes tens of milliseconds at least: a SIGTERM every 5 ms until the run ends lands on
+    # each of its steps in turn.
+    signals_during_teardown = 0
+    while process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        signals_during_teardown += 1
+        time.sleep(0.005)
+    print(f"{signals_during_teardown} signals during the teardown")
+    assert signals_during_teardown >= 2, "the run ended before a signal could reach its teardown"
+    assert process.returncode in (128 + signal.SIGINT, 128 + signal.SIGTERM), process.stderr.read()
+    assert machine_state() == before
