@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(oomlab::kScales))
       ->excludes(size_option);
   // experiment.json's "repeats" has the same bound: a plan of a billion measurements is a typo.
-  run->add_option("--repeat", repeats, "Measurements per point, 1 to 1000 (default 3; 1 at quick scale)")
+  run->add_option("--repeat", repeats, "Measurements per point, 1 to 1000 (default: 3 at the largest size, the third only where the first two disagree, 1 below it and at quick scale)")
       ->check(CLI::Range(1, 1000));
   run->add_option("--timeout", timeout_seconds, "Time cap per measurement in seconds, above 0 and at most 86400 (default: the experiment's)")
       ->check(CLI::Validator(

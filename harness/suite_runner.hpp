@@ -23,7 +23,7 @@ struct RunOptions {
   std::vector<std::string> variants;     // empty: every variant, noop included
   std::optional<std::int64_t> size;      // overrides the scale's sizes
   std::string scale = "default";
-  std::optional<int> repeats;            // default: 1 at quick scale, else 3
+  std::optional<int> repeats;            // default: 1 at quick scale; else 3 at the largest size (the third only where needed), 1 below
   std::optional<double> timeout_seconds; // default: the experiment's own cap
   std::filesystem::path experiments_dir;
   std::filesystem::path results_root;
