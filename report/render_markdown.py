@@ -51,7 +51,7 @@ def _block(block, out_dir, document):
     if isinstance(block, b.Figure):
         path = os.path.relpath(block.svg_path, out_dir)
         command = f"\n\nMeasure again: `{block.command}`, then `make report-only`." if block.command else ""
-        return f"![{_alt(block.caption)}]({path})\n\n*{block.caption}*{command}"
+        return f'<a id="fig-{block.name}"></a>\n![{_alt(block.caption)}]({path})\n\n*{block.caption}*{command}'
     if isinstance(block, b.Lesson):
         return _lesson(block, out_dir, document)
     raise TypeError(f"unknown block {block!r}")

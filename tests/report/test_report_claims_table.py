@@ -98,8 +98,11 @@ def test_the_built_pages_rows_link_to_their_lesson_and_figure(built_report):
     assert "fig-lists-peak-time" in ids and "exp-lists" in ids
 
 
-def test_the_markdown_table_keeps_one_line_per_claim(built_report):
-    lines = (built_report.out / "report.md").read_text().splitlines()
-    rows = [line for line in lines if line.startswith('| <a id="claim-C')]
+def test_the_markdown_table_keeps_one_line_per_claim_and_its_links_land(built_report):
+    text = (built_report.out / "report.md").read_text()
+    rows = [line for line in text.splitlines() if line.startswith('| <a id="claim-C')]
     assert len(rows) == 16
     assert all(line.count("<details>") <= 1 for line in rows)
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', text))
+    targets = {target for row in rows for target in re.findall(r"\]\(#([^)]+)\)", row)}
+    assert "fig-lists-peak-time" in targets and targets <= anchors
