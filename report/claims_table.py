@@ -19,10 +19,11 @@ ANCHOR = "claims"
 COUNTS_ANCHOR = "verdict-counts"
 HEADER = ["Claim", "The article says", "Python", "C++", "Article", "Verdict", "Lesson", "Comparisons"]
 VERDICT_COLUMN = HEADER.index("Verdict")
-# The figure that shows a metric, by the kind in its name (report/figures.py's builders); an experiment
-# without it links its first figure.
+# The figure that shows a metric, by the kind in its name (report/figures.py's builders); where it was
+# not drawn (the throughput figure needs `oomlab bench`), the peak and time figure, else the first one.
 FIGURE_FOR_METRIC = {"tree_peak_delta_bytes": "tree-peak", "swapin_latency_mean_seconds": "swapin-latency",
-                     "compression_ratio": "ratio-speed", "access_seconds": "ratio-speed"}
+                     "compression_ratio": "ratio-speed", "access_seconds": "ratio-speed",
+                     "scale_add_seconds": "throughput"}  # C10: the speed as the working set leaves each cache
 FIGURE_FOR_OUTCOMES = "time-per-profile"  # how runs ended under each swap profile (C1)
 DEFAULT_FIGURE = "peak-time"
 
@@ -105,10 +106,11 @@ def figure_for(document, experiment, results):
     else:
         kind = next((FIGURE_FOR_METRIC[e["metric"]] for e in own if e.get("metric") in FIGURE_FOR_METRIC),
                     DEFAULT_FIGURE)
-    found = document.figure_for(f"{experiment}-{kind}")
-    if found is None:
-        found = next((f for f in document.figures.values() if f.name.startswith(experiment + "-")), None)
-    return found
+    for name in (f"{experiment}-{kind}", f"{experiment}-{DEFAULT_FIGURE}"):
+        found = document.figure_for(name)
+        if found:
+            return found
+    return next((f for f in document.figures.values() if f.name.startswith(experiment + "-")), None)
 
 
 def _lesson_cell(document, row, by_name):

@@ -96,6 +96,9 @@ def test_the_built_pages_rows_link_to_their_lesson_and_figure(built_report):
         targets = re.findall(r'href="#([^"]+)"', row)
         assert [t for t in targets if t not in ids] == []
     assert "fig-lists-peak-time" in ids and "exp-lists" in ids
+    # The figure is the one that draws the claim's metric: a tree's peak, a swap-in's latency.
+    rows = dict(re.findall(r'<tr id="(claim-C\d+)">(.*?)</tr>', page, re.S))
+    assert 'href="#fig-trees-tree-peak' in rows["claim-C3"] and 'href="#fig-swap-swapin-latency"' in rows["claim-C2"]
 
 
 def test_the_markdown_table_keeps_one_line_per_claim_and_its_links_land(built_report):
