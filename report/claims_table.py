@@ -12,12 +12,13 @@ never hides a row that the verdict counted.
 
 from report import blocks as b
 from report import claims as cl
+from report.figure_style import OUTCOME_SHORT
 from report.units import LANG_NAMES, format_range, format_ratio, plural
 from report.verdicts import HEADLINE_RULE, SYMBOLS, legend_items
 
 ANCHOR = "claims"
 COUNTS_ANCHOR = "verdict-counts"
-HEADER = ["Claim", "The article says", "Python", "C++", "Article", "Verdict", "Lesson", "Comparisons"]
+HEADER = ["Claim", "The article says", "Python", "C++", "Article", "Verdict", "Lesson", "Details"]
 VERDICT_COLUMN = HEADER.index("Verdict")
 # The figure that shows a metric, by the kind in its name (report/figures.py's builders); where it was
 # not drawn (the throughput figure needs `oomlab bench`), the peak and time figure, else the first one.
@@ -61,17 +62,21 @@ def headline_figure(row, lang):
     measured = [m for r in own for m in r.measurements]
     if not measured:
         return "not measured"
-    outcomes = sorted({f"{m.outcomes[0]} vs {m.outcomes[1]}" for m in measured if m.outcomes})
+    outcomes = sorted({_outcomes(*m.outcomes) for m in measured if m.outcomes})
     if outcomes:
         return f"**{outcomes[0]}**" if len(outcomes) == 1 else "outcomes differ"
     ratios = [m.ratio for m in measured]
     low, high = format_ratio(min(ratios)), format_ratio(max(ratios))
     figure = low if low == high else f"{low[:-1]}–{high}"
     word = _metric_word(r.entry for r in own)
-    if word and all(cl.is_cross_language(r.entry) for r in own):
-        other = LANG_NAMES.get(cl.side_lang(own[0].entry["reference"]), "")
-        word = f"{other}'s {word}".strip()
+    if all(cl.is_cross_language(r.entry) for r in own):  # C16: C++ against Python
+        word = f"of {LANG_NAMES.get(cl.side_lang(own[0].entry['reference']), 'the reference')}"
     return f"**{figure}** {word}".strip()
+
+
+def _outcomes(subject, reference):
+    """'ok vs OOM': how the subject's runs ended against the reference's, in the figures' short words."""
+    return f"{OUTCOME_SHORT.get(subject, subject)} vs {OUTCOME_SHORT.get(reference, reference)}"
 
 
 def _article_implies(row):
@@ -80,7 +85,7 @@ def _article_implies(row):
     for result in row.headline:
         entry = result.entry
         if entry.get("kind") == "outcome":
-            implied.append(f"{entry['subject_outcome']} vs {entry['reference_outcome']}")
+            implied.append(_outcomes(entry["subject_outcome"], entry["reference_outcome"]))
         else:
             implied.append(format_range(entry.get("article_range")))
     return ", ".join(dict.fromkeys(implied)) or "–"
@@ -123,10 +128,11 @@ def _lesson_cell(document, row, by_name):
 
 
 def _comparison(result):
-    """One comparison of the claim, for the unfolded row: verdict symbol, lesson, what, the figure."""
-    role = "" if result.headline else " (side row: does not decide the verdict)"
+    """One comparison of the claim, for the unfolded row: verdict symbol, lesson, metric, what, the figure."""
+    role = "" if result.headline else " (side row)"
     where = result.entry["experiment"] or "published figures"
-    return f"{SYMBOLS[result.verdict]} {b.md_escape(where)}: {b.md_escape(result.evidence())}{role}"
+    metric = f"`{result.entry['metric']}` " if result.entry.get("metric") else ""
+    return f"{SYMBOLS[result.verdict]} {b.md_escape(where)}: {metric}{b.md_escape(result.evidence())}{role}"
 
 
 def comparisons_cell(row):
@@ -135,7 +141,7 @@ def comparisons_cell(row):
     if not ordered:
         return "none yet"
     items = [f"The article: {b.md_escape(row.claim['article_says'])}"] + [_comparison(r) for r in ordered]
-    return b.Details(plural(len(ordered), "comparison"), items)
+    return b.Details(plural(len(ordered), "row"), items)
 
 
 def table(document, rows, by_name):
@@ -160,7 +166,7 @@ def add_section(document, rows, by_name):
             "same machine: below 1× the subject uses less (memory, or time); \"Article\" is the range the "
             "article's words imply. Where a language has several "
             "headline rows, its cell gives the range they span; a comparison across languages sits in its "
-            "subject's column. \"Comparisons\" unfolds every row of the claim; each lesson's \"Claims checked "
+            "subject's column. \"Details\" unfolds every row of the claim; each lesson's \"Claims checked "
             "here\" has them with their theory. " + HEADLINE_RULE),
         b.Items(legend_items()),
     )

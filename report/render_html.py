@@ -43,12 +43,13 @@ tr:target { outline: 3px solid var(--accent); }
    below it rather than widening a column. */
 h2#claims { margin-top: 1rem; }
 #verdict-counts { font-size: 1.05rem; margin: 0 0 0.5rem; }
-.table-wrap.claims-wrap { overflow: visible; width: min(100vw - 2rem, 84rem); margin-left: 50%;
+.table-wrap.claims-wrap { overflow: visible; width: min(100vw - 1rem, 86rem); margin-left: 50%;
   transform: translateX(-50%); }
-table.claims { font-size: 1rem; }  /* read from the back of a room */
-table.claims th, table.claims td { white-space: nowrap; }
+table.claims { font-size: 0.95rem; }  /* read from the back of a room, with room to spare at 1400 px */
+table.claims th, table.claims td { white-space: nowrap; padding: 0.4rem 0.45rem; }
 table.claims td:last-child { position: relative; }
 table.claims summary { cursor: pointer; color: var(--accent); }
+@media (max-width: 1360px) { table.claims td:nth-child(2) { white-space: normal; min-width: 14rem; } }
 table.claims details[open] > ul { position: absolute; right: 0; top: 100%; z-index: 2; width: min(64rem, 92vw);
   margin: 0; padding: 0.6rem 1rem 0.6rem 2rem; background: #fff; border: 1px solid var(--rule);
   box-shadow: 0 4px 16px rgba(0, 0, 0, 0.15); white-space: normal; }

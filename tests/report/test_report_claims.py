@@ -146,7 +146,7 @@ def test_claims_table_has_one_row_per_article_claim_with_languages_split(tmp_pat
     assert claims_table.headline_figure(by_id["C7"], "py") == "**0.50×** memory"
     assert claims_table.headline_figure(by_id["C7"], "cpp") == "**0.50×** memory"
     # A C++ vs Python comparison sits in its subject's column; the other points to it.
-    assert claims_table.headline_figure(by_id["C16"], "cpp") == "**1.00×** Python's memory"  # 40 / 40
+    assert claims_table.headline_figure(by_id["C16"], "cpp") == "**1.00×** of Python"  # 40 / 40
     assert claims_table.headline_figure(by_id["C16"], "py") == "see C++"
     assert by_id["C7"].verdict == claims.CONFIRMED
     assert by_id["C1"].verdict == claims.NOT_MEASURED

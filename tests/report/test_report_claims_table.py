@@ -58,12 +58,12 @@ def test_the_comparisons_fold_into_the_row_and_none_is_lost(every_claim_measured
         claim_id = row_id[len("claim-"):]
         [details] = [cell for cell in row if isinstance(cell, b.Details)]
         entries = [e for e in REAL_ENTRIES if e["id"] == claim_id]
-        assert details.summary == plural(len(entries), "comparison")
+        assert details.summary == plural(len(entries), "row")
         assert len(details.items) == len(entries) + 1  # the article's full sentence first
         side_rows = sum(1 for e in entries if not cl.is_headline(e))
         assert sum(1 for item in details.items if "(side row" in item) == side_rows
     c7 = every_claim_measured.rows[every_claim_measured.row_ids.index("claim-C7")]
-    assert c7[-1].summary.startswith("14 comparisons")  # the cell that once listed them all
+    assert c7[-1].summary == "14 rows"  # the cell that once listed them all
 
 
 def test_the_short_sentences_fit_one_line():

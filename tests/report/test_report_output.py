@@ -94,10 +94,10 @@ def test_claims_table_has_sixteen_rows_with_verdicts(built_report):
     assert 'class="verdict v-nuanced"' in c7
     assert "<td><strong>0.20×</strong> memory</td><td><strong>1.00×</strong> memory</td><td>0.4–0.6×</td>" in c7
     # Each comparison, with its size and verdict, unfolds from the row rather than filling a cell.
-    assert "<details><summary>2 comparisons</summary>" in c7
-    assert "✓ lists: py remedy / py baseline = 0.20× at n=4,000,000 (article: 0.4–0.6×)" in c7
+    assert "<details><summary>2 rows</summary>" in c7
+    assert "✓ lists: <code>peak_delta_bytes</code> py remedy / py baseline = 0.20× at n=4,000,000 (article: 0.4–0.6×)" in c7
     c16 = re.search(r'<tr id="claim-C16">(.*?)</tr>', page, re.S).group(1)
-    assert "<td>see C++</td><td><strong>0.20×</strong> Python&#x27;s memory</td>" in c16
+    assert "<td>see C++</td><td><strong>0.20×</strong> of Python</td>" in c16
 
 
 def test_lesson_placeholders_and_markdown_are_rendered(built_report):
