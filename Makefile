@@ -62,7 +62,8 @@ report-only:
 	$(PYTHON) report/make_report.py
 
 # Looks at report/out/index.html in headless Chromium as a reader would: every figure loads, every
-# link has its target, 16 claims; writes report/out/screenshot.png.
+# link has its target, 16 claims, one line each on a projector's first screen (1400×900); writes that
+# screen to report/out/screenshot.png.
 report-check:
 	$(PYTHON) report/browser_check.py report/out/index.html --screenshot report/out/screenshot.png
 

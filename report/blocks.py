@@ -18,6 +18,7 @@ class Heading:
 @dataclass
 class Paragraph:
     text: str
+    anchor: str = None
 
 
 @dataclass
@@ -33,9 +34,17 @@ class Items:
 
 
 @dataclass
+class Details:
+    """A table cell that unfolds: the summary shows, the items (inline Markdown, one a line) open on a
+    click (HTML <details>), so a row stays one line however much lies behind it."""
+    summary: str
+    items: list
+
+
+@dataclass
 class Table:
     header: list
-    rows: list
+    rows: list                  # cells: inline Markdown, or a Details
     row_ids: list = None        # an anchor per row, or None
     verdict_column: int = None  # the column whose cells are verdicts (styled as badges in HTML)
     numeric_columns: tuple = ()  # right-aligned columns
@@ -87,7 +96,7 @@ class Document:
 
     def ids(self):
         """Every anchor the document defines (before lesson headings are added)."""
-        found = {block.anchor for block in self.blocks if isinstance(block, Heading) and block.anchor}
+        found = {block.anchor for block in self.blocks if isinstance(block, (Heading, Paragraph)) and block.anchor}
         for block in self.blocks:
             if isinstance(block, Table) and block.row_ids:
                 found.update(row_id for row_id in block.row_ids if row_id)

@@ -468,11 +468,8 @@ def claim_number(claim_id):
 class ClaimRow:
     """One row of the claims table: an article claim and every entry that measures it."""
     claim: dict
-    python: list  # ClaimResults whose subject is Python (cross-language ones included)
-    cpp: list     # ClaimResults whose subject is C++ (cross-language ones included)
     results: list  # every ClaimResult for this id, each once
     verdict: str   # from the headline results only
-    published: list = field(default_factory=list)  # ClaimResults made of published figures only
 
     @property
     def headline(self):
@@ -492,10 +489,5 @@ def claim_rows(article_claims, entries, records):
     rows = []
     for claim in article_claims:
         results = results_by_id.get(claim["id"], [])
-        langs = [(r, side_lang(r.entry["subject"]), side_lang(r.entry["reference"])) for r in results]
-        python = [r for r, subject, reference in langs if "py" in (subject, reference)]
-        cpp = [r for r, subject, reference in langs if "cpp" in (subject, reference)]
-        published = [r for r, subject, reference in langs if subject is None and reference is None]
-        rows.append(ClaimRow(claim=claim, python=python, cpp=cpp, results=results,
-                             verdict=claim_verdict(results), published=published))
+        rows.append(ClaimRow(claim=claim, results=results, verdict=claim_verdict(results)))
     return rows

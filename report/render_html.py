@@ -20,7 +20,7 @@ CSS = """
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.55;
        font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
 main { max-width: 1120px; margin: 0 auto; padding: 1.5rem 1.5rem 4rem; }
-h1 { font-size: 2rem; line-height: 1.2; margin: 0.5rem 0 1rem; }
+h1 { font-size: 1.8rem; line-height: 1.2; margin: 0.5rem 0 1rem; }
 h2 { font-size: 1.5rem; margin: 3rem 0 0.8rem; padding-top: 0.8rem; border-top: 3px solid var(--ink); }
 h3 { font-size: 1.2rem; margin: 2rem 0 0.6rem; }
 h4, h5, h6 { font-size: 1.05rem; margin: 1.4rem 0 0.4rem; }
@@ -38,8 +38,21 @@ th { background: var(--band); border-bottom: 2px solid var(--ink); }
 tbody tr:nth-child(even) { background: #fafbfc; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:target { outline: 3px solid var(--accent); }
-table.claims td:nth-child(3), table.claims td:nth-child(4) { min-width: 15rem; }
-table.claims td:nth-child(2) { min-width: 10rem; }
+/* The claims at a glance: the first screen of a 1400 px projector, one line per claim. The table
+   breaks out of the text column to the window's width, and a row's comparisons open over the rows
+   below it rather than widening a column. */
+h2#claims { margin-top: 1rem; }
+#verdict-counts { font-size: 1.05rem; margin: 0 0 0.5rem; }
+.table-wrap.claims-wrap { overflow: visible; width: min(100vw - 1rem, 86rem); margin-left: 50%;
+  transform: translateX(-50%); }
+table.claims { font-size: 0.95rem; }  /* read from the back of a room, with room to spare at 1400 px */
+table.claims th, table.claims td { white-space: nowrap; padding: 0.4rem 0.45rem; }
+table.claims td:last-child { position: relative; }
+table.claims summary { cursor: pointer; color: var(--accent); }
+@media (max-width: 1360px) { table.claims td:nth-child(2) { white-space: normal; min-width: 14rem; } }
+table.claims details[open] > ul { position: absolute; right: 0; top: 100%; z-index: 2; width: min(64rem, 92vw);
+  margin: 0; padding: 0.6rem 1rem 0.6rem 2rem; background: #fff; border: 1px solid var(--rule);
+  box-shadow: 0 4px 16px rgba(0, 0, 0, 0.15); white-space: normal; }
 .verdict { font-weight: 600; white-space: nowrap; }
 .verdict::before { display: inline-block; width: 1.3em; }
 figure { margin: 1.5rem 0; }
@@ -86,7 +99,8 @@ class _Renderer:
             level = max(1, min(6, block.level))
             return f"<h{level}{anchor}>{self.inline(block.text)}</h{level}>"
         if isinstance(block, b.Paragraph):
-            return f"<p>{self.inline(block.text)}</p>"
+            anchor = f' id="{html.escape(block.anchor)}"' if block.anchor else ""
+            return f"<p{anchor}>{self.inline(block.text)}</p>"
         if isinstance(block, b.Note):
             return f'<p class="note">{self.inline(block.text)}</p>'
         if isinstance(block, b.Items):
@@ -117,11 +131,18 @@ class _Renderer:
                 if column in table.numeric_columns:
                     css.append("num")
                 class_attr = f' class="{" ".join(css)}"' if css else ""
-                cells.append(f"<td{class_attr}>{self.inline(cell)}</td>")
+                cells.append(f"<td{class_attr}>{self.cell(cell)}</td>")
             rows.append(f"<tr{id_attr}>{''.join(cells)}</tr>")
         css = f' class="{table.css_class}"' if table.css_class else ""
-        return (f'<div class="table-wrap"><table{css}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+        wrap = f"table-wrap {table.css_class}-wrap" if table.css_class else "table-wrap"
+        return (f'<div class="{wrap}"><table{css}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
                 + "\n".join(rows) + "\n</tbody>\n</table></div>")
+
+    def cell(self, cell):
+        if isinstance(cell, b.Details):
+            items = "".join(f"<li>{self.inline(item)}</li>" for item in cell.items)
+            return f"<details><summary>{self.inline(cell.summary)}</summary><ul>{items}</ul></details>"
+        return self.inline(cell)
 
     def figure(self, figure):
         try:

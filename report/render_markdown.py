@@ -18,7 +18,10 @@ def render(document, out_dir):
 
 
 def _cell(text):
-    """A table cell: no line breaks, and every pipe escaped so it stays in its cell."""
+    """A table cell: no line breaks, and every pipe escaped so it stays in its cell. A Details cell is
+    a <details> element, which GitHub's Markdown opens on a click as a browser does."""
+    if isinstance(text, b.Details):
+        text = f"<details><summary>{text.summary}</summary>{'<br>'.join(text.items)}</details>"
     return re.sub(r"(?<!\\)\|", r"\\|", str(text).replace("\n", " "))
 
 
@@ -27,7 +30,7 @@ def _block(block, out_dir, document):
         anchor = f'<a id="{block.anchor}"></a>\n' if block.anchor else ""
         return f"{anchor}{'#' * max(1, min(6, block.level))} {block.text}"
     if isinstance(block, b.Paragraph):
-        return block.text
+        return (f'<a id="{block.anchor}"></a>' if block.anchor else "") + block.text
     if isinstance(block, b.Note):
         return f"> **Note:** {block.text}"
     if isinstance(block, b.Items):
@@ -48,7 +51,7 @@ def _block(block, out_dir, document):
     if isinstance(block, b.Figure):
         path = os.path.relpath(block.svg_path, out_dir)
         command = f"\n\nMeasure again: `{block.command}`, then `make report-only`." if block.command else ""
-        return f"![{_alt(block.caption)}]({path})\n\n*{block.caption}*{command}"
+        return f'<a id="fig-{block.name}"></a>\n![{_alt(block.caption)}]({path})\n\n*{block.caption}*{command}'
     if isinstance(block, b.Lesson):
         return _lesson(block, out_dir, document)
     raise TypeError(f"unknown block {block!r}")

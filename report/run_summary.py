@@ -122,8 +122,8 @@ def _evidence(result, shown_metric):
     entry = result.entry
     if entry.get("kind") == "outcome" or result.ratio is None:
         return result.evidence()
-    metric = entry.get("metric", "peak_delta_bytes")
-    what = "" if metric == shown_metric else f"{metric.removesuffix('_bytes')}: "
+    metric = entry.get("metric")  # none on a row of published figures only
+    what = "" if metric in (None, shown_metric) else f"{metric.removesuffix('_bytes')}: "
     return (f"{what}{cl.side_label(entry['subject'])} / {cl.side_label(entry['reference'])} = "
             f"{format_ratio(result.ratio)} (article {format_range(entry.get('article_range'))})")
 

@@ -1,7 +1,8 @@
 """What the report says: builds the blocks of the page from records, experiments, claims and figures.
 
-The page order is: title and intro, the claims table, one section per experiment (lesson, figures,
-claims checked, measurements), the environment, then the measurements that were skipped or failed.
+The page order is: title, verdict counts and the claims table (the first screen: report/claims_table.py),
+what was measured and the contents, one section per experiment (lesson, figures, claims checked,
+measurements), the environment, then the measurements that were skipped or failed.
 """
 
 import datetime
@@ -11,16 +12,13 @@ from pathlib import Path
 from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
-from report import beyond, comparison, measured, reproduce, status
-from report.verdicts import HEADLINE_RULE, SYMBOLS, legend_items
+from report import beyond, claims_table, comparison, measured, reproduce, status
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
-from report.units import LANG_NAMES, plural, format_bytes, format_range, format_ratio, format_size, format_stat
+from report.units import LANG_NAMES, plural, format_bytes, format_range, format_size, format_stat
 
 TITLE = "oomlab: what to do when Python runs out of memory, measured"
-VERDICT_MEANINGS = legend_items()  # the legend, defined once with the code that follows it
-VERDICT_SYMBOLS = SYMBOLS
 ENV_FIELDS = [
     ("hostname", "host"), ("kernel", "kernel"), ("cpu_model", "CPU"), ("cpu_count", "CPUs"),
     ("mem_total_bytes", "memory"), ("page_size_bytes", "page size (bytes)"),
@@ -75,8 +73,10 @@ def build_document(data):
         for figure in experiment_figures:
             document.figures[figure.name] = figure
 
-    _intro(document, data, rows)
-    _claims_table(document, rows, by_name, several_machines)
+    # The first screen: the title, the verdict counts and the claims, one line each (a projector's view).
+    document.add(b.Heading(1, TITLE), b.Paragraph(claims_table.counts_text(rows), claims_table.COUNTS_ANCHOR))
+    claims_table.add_section(document, rows, by_name)
+    _intro(document, data)
     if several_machines:
         comparison.machines_section(document, data, by_name)
     beyond_started = False
@@ -97,12 +97,12 @@ def build_document(data):
     return document
 
 
-def _intro(document, data, rows):
+def _intro(document, data):
+    """What the page measures and from which records, its notes and its contents (below the claims)."""
     machine_ids = rec.machines(data.records + data.ignored)
     ok = sum(1 for record in data.records if rec.is_ok(record))
-    counts = {verdict: sum(1 for row in rows if row.verdict == verdict) for verdict in cl.VERDICTS}
     document.add(
-        b.Heading(1, TITLE),
+        b.Heading(2, "About these measurements", "about"),
         b.Paragraph(
             "The blog article *What to do when Python runs out of memory* lists seven remedies, from the most "
             "harmless (add RAM) to the most \"evil\" (compress data in memory). oomlab measures each one, in "
@@ -111,9 +111,7 @@ def _intro(document, data, rows):
             "interpreter's own start-up cost."),
         b.Paragraph(
             f"{plural(len(data.records), 'record')} ({ok} ok) from {plural(len(machine_ids), 'machine')}: "
-            + ", ".join(f"`{machine}`" for machine in machine_ids)
-            + f". Verdicts on the article's {len(rows)} claims: "
-            + ", ".join(f"{counts[verdict]} {verdict}" for verdict in cl.VERDICTS) + "."),
+            + ", ".join(f"`{machine}`" for machine in machine_ids) + "."),
     )
     if data.ignored:
         document.add(b.Note(
@@ -132,111 +130,6 @@ def _intro(document, data, rows):
         contents.append(f"[{b.md_escape(experiment.title)}](#{experiment.anchor})")
     contents += ["[Environment](#environment)", "[Skipped and failed measurements](#failures)"]
     document.add(b.Heading(2, "Contents", "contents"), b.Items(contents))
-
-
-def _result_line(result, several_machines, with_size):
-    """One entry in a language column of the claims table: what is compared, the figure, a verdict symbol."""
-    entry = result.entry
-    subject, reference = entry["subject"], entry["reference"]
-    prefix = ""
-    if cl.is_cross_language(entry) or subject.get("published") or reference.get("published"):
-        prefix = f"{cl.side_label(subject)} / {cl.side_label(reference)}: "
-    elif subject["variant"] != "remedy" or reference["variant"] != "baseline":
-        prefix = f"{subject['variant']} / {reference['variant']}: "
-    metric = entry.get("metric", "peak_delta_bytes")
-    metric = "" if metric == "peak_delta_bytes" else f" ({metric})"
-    if not result.measurements:
-        return f"{prefix}not measured{metric}"
-    values = "; ".join(f"**{_value(m, several_machines, with_size)}**" for m in result.measurements)
-    return f"{prefix}{values}{metric} {VERDICT_SYMBOLS[result.verdict]}"
-
-
-def _value(measurement, several_machines, with_size):
-    if with_size or several_machines:
-        return measurement.text(several_machines)
-    if measurement.outcomes:
-        return f"{measurement.outcomes[0]} vs {measurement.outcomes[1]}"
-    return format_ratio(measurement.ratio)
-
-
-def _measured_lang(entry):
-    """The language a row belongs to in the claims table: its subject's, or its measured side's when the
-    subject is a published figure."""
-    return cl.side_lang(entry["subject"]) or cl.side_lang(entry["reference"])
-
-
-def _results_cell(results, several_machines, by_name, lang):
-    """The headline entries whose subject is in `lang`, grouped by experiment: a link to the experiment
-    (with the size when its entries share it), then one line per entry; then how many side rows the
-    lessons add. A comparison across languages sits in its subject's column only; the other column points
-    to it."""
-    own = [r for r in results if _measured_lang(r.entry) == lang and r.headline]
-    elsewhere = [r for r in results if r.headline and r not in own and cl.is_cross_language(r.entry)]
-    lines = []
-    for experiment in dict.fromkeys(r.entry["experiment"] for r in own):
-        group = [r for r in own if r.entry["experiment"] == experiment]
-        sizes = {(m.size, m.size_unit) for r in group for m in r.measurements if m.size is not None}
-        shared = len(sizes) == 1 and not several_machines
-        size = f" at {format_size(*sizes.pop())}" if shared else ""
-        lines.append(f"{link_to_experiment(experiment, by_name)}{size}:")
-        lines += [_result_line(r, several_machines, with_size=not shared) for r in group]
-    if elsewhere:
-        for other in sorted({r.entry["subject"].get("lang") for r in elsewhere}):
-            name = LANG_NAMES.get(other, other)
-            lines.append(f"{name} / {LANG_NAMES.get(lang, lang)}: see the {name} column")
-    side = [r for r in results if not r.headline and _measured_lang(r.entry) == lang]
-    if side:
-        lines.append(f"({plural(len(side), 'side row')} in the lessons, not deciding the verdict)")
-    return "<br>".join(lines) or "–"
-
-
-def _claim_cell(row):
-    """What the article says, then the rows made of published figures only (C2's device table)."""
-    text = b.md_escape(row.claim["article_says"])
-    for result in row.published:
-        text += (f"<br>{cl.side_label(result.entry['subject'])} / {cl.side_label(result.entry['reference'])}: "
-                 f"**{result.measurements[0].text()}** {VERDICT_SYMBOLS[result.verdict]}"
-                 + ("" if result.headline else " (side row)"))
-    return text
-
-
-def _article_expects(results):
-    expected = []
-    for result in results:
-        if not result.headline:
-            continue
-        entry = result.entry
-        if entry.get("kind") == "outcome":
-            expected.append(f"{entry['subject_outcome']} vs {entry['reference_outcome']}")
-        else:
-            expected.append(format_range(entry.get("article_range")))
-    return ", ".join(dict.fromkeys(expected)) or "–"
-
-
-def _claims_table(document, rows, by_name, several_machines):
-    document.add(
-        b.Heading(2, "The article's claims", "claims"),
-        b.Paragraph(
-            "Each claim is checked by comparing one metric of a subject variant with a reference variant at the "
-            "largest size both ran on the same machine: ratio = median(subject) / median(reference). "
-            "Ratios below 1× mean the subject uses less (memory, or time). The article's words give the range a "
-            "ratio must fall in; each experiment's section shows every comparison with its theory. "
-            + HEADLINE_RULE),
-        b.Items(VERDICT_MEANINGS),
-    )
-    table_rows, row_ids = [], []
-    for row in rows:
-        claim = row.claim
-        remedy = f" (remedy {claim['remedy']})" if claim.get("remedy") else " (closing)"
-        table_rows.append([f"**{claim['id']}**{remedy}", _claim_cell(row),
-                           _results_cell(row.python, several_machines, by_name, "py"),
-                           _results_cell(row.cpp, several_machines, by_name, "cpp"),
-                           _article_expects(row.results) if row.results else "no experiment checks this claim yet",
-                           row.verdict])
-        row_ids.append(f"claim-{claim['id']}")
-    document.add(b.Table(
-        ["Claim", "What the article says", "Measured in Python", "Measured in C++", "Article implies", "Verdict"],
-        table_rows, row_ids=row_ids, verdict_column=5, css_class="claims"))
 
 
 def _experiment_section(document, data, experiment, verdicts, several_machines):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from test_swap import machine_state, time_factor
+from state_check import machine_state
+from test_swap import time_factor
 
 MIB = 1024 * 1024
 

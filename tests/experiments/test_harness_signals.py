@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from test_swap import machine_state, start_swap_run, swap_capable, wait_for_swap_in_use  # noqa: F401
+from state_check import machine_state
+from test_swap import start_swap_run, swap_capable, wait_for_swap_in_use  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE_CLI = REPO / "build" / "tests" / "harness" / "oomlab_fixture"

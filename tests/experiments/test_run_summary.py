@@ -44,3 +44,12 @@ def test_no_summary_leaves_only_the_progress_lines(oomlab, tmp_path):
     completed = oomlab("run", "list_to_numpy", "--scale", "quick", "--lang", "cpp", "--variant", "noop",
                        "--no-summary", "--results", tmp_path)
     assert "quick scale" not in completed.stderr and "claims (" not in completed.stderr
+
+
+def test_a_row_of_published_figures_names_no_metric():
+    # C2's device rows compare two published read latencies: no record, so no metric to name, whatever
+    # metric the experiment's table shows.
+    from report import run_summary
+    lines = run_summary.claim_lines("swap", cl.load_claim_entries(REPO / "experiments"), [], "wall_seconds")
+    published = [line for line in lines if line.count("published:") == 2]
+    assert published and not any("peak_delta" in line for line in published)

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from state_check import (OWNERSHIP_DIR, boot_id, children_of, is_running, machine_state, ownership_records,
+                         process_start_ticks, settled_state)
+
 MIB = 1024 * 1024
 
 
@@ -46,62 +49,6 @@ def own_memory_cgroup():
     return candidate
 
 
-# Where oomlab records each resource it makes (harness/ownership.hpp): the same proof `oomlab
-# cleanup` goes by, so these checks never guess ownership from a name.
-OWNERSHIP_DIR = Path("/var/lib/oomlab/owned")
-
-
-def boot_id():
-    return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-
-
-def process_start_ticks(pid):
-    """Field 22 of /proc/<pid>/stat (the fields after the command name's last ')' start at 3)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat[stat.rindex(")") + 2:].split()[22 - 3])
-
-
-def ownership_records():
-    records = []
-    for path in sorted(OWNERSHIP_DIR.glob("*.json")) if OWNERSHIP_DIR.exists() else []:
-        try:
-            records.append(json.loads(path.read_text()))
-        except (OSError, ValueError):
-            pass  # written or dropped this instant
-    return records
-
-
-def owner_alive(record):
-    return record["boot_id"] == boot_id() and process_start_ticks(record["owner_pid"]) == record["owner_start_ticks"]
-
-
-def machine_state(tested_pid=None):
-    """What oomlab owns now by its records, and the machine's swap, loop and zram devices, except
-    what another live oomlab run owns (a concurrent `make report`, say), which this test must
-    neither count nor touch. Swap tests hold the swap lock, so no one else's device comes or goes."""
-    records = ownership_records()
-    others = [r for r in records if owner_alive(r) and r["owner_pid"] != tested_pid]
-    theirs = {r["path"] for r in others}
-    swaps = [line.split()[0] for line in Path("/proc/swaps").read_text().splitlines()[1:]]
-    loops = subprocess.run(["losetup", "-a"], capture_output=True, text=True).stdout.splitlines()
-    return {
-        "records": sorted((r["kind"], r["path"]) for r in records if r not in others),
-        # Device names only: the "Used" column of a device moves while any run swaps.
-        "swaps": sorted(device for device in swaps if device not in theirs),
-        "loops": sorted(line for line in loops if line.split(":")[0] not in theirs),
-        "zram_devices": sorted(f"/dev/{p.name}" for p in Path("/sys/block").glob("zram*") if f"/dev/{p.name}" not in theirs),
-    }
-
-
-def settled_state(oomlab):
-    """The state once leftovers of runs killed before this test are gone (any run removes them first)."""
-    oomlab("cleanup")
-    return machine_state()
-
-
 def start_swap_run(oomlab_binary, profile, results_dir, *more_arguments):
     return subprocess.Popen(
         [str(oomlab_binary), "run", "swap", "--scale", "quick", "--profile", profile, "--lang", "cpp", "--variant",
@@ -129,26 +76,6 @@ def test_interrupting_a_swap_run_restores_the_machine(swap_capable, oomlab_binar
     process.send_signal(stop_signal)
     assert process.wait(timeout=120 * time_factor()) == 128 + stop_signal
     assert machine_state() == before
-
-
-def children_of(pid):
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        if int(text[text.rindex(")") + 2:].split()[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
-
-
-def is_running(pid):
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat[stat.rindex(")") + 2] != "Z"  # a zombie has ended; only its parent has not reaped it
 
 
 def kill_a_swap_run(oomlab_binary, tmp_path, *more_arguments):

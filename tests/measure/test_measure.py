@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from state_check import machine_state, settled_state
+
 MIB = 1024 * 1024
 PROGRAMS = Path(os.environ.get("OOMLAB_PROGRAMS", Path(__file__).resolve().parents[2] / "build" / "tests" / "fixtures" / "programs"))
 
@@ -153,30 +155,42 @@ def test_without_a_cgroup_the_peak_is_a_sampled_lower_bound_and_limits_are_refus
     assert refused.returncode == 2 and "memory cgroup" in refused.stderr
 
 
+# Each bad input exits 2 before anything is measured or changed: nothing recorded, and the machine (swap,
+# loop and zram devices, run cgroups, scratch folders, processes) as it was, even where the flags asked
+# for a swap profile.
 @pytest.mark.parametrize("arguments, message", [
-    (["--", "no-such-command-here"], "no-such-command-here: command not found"),
-    (["--"], "no command"),
-    ([], "no command"),
-    (["--profile", "ssd", "--", "true"], "--mem-limit"),
-    (["--profile", "floppy", "--mem-limit", "64M", "--", "true"], "{ram,none,ssd,hdd,zram}"),
-    (["--mem-limit", "1M", "--", "true"], "16 MiB"),
+    (["--", "no-such-command-here"], "oomlab: no-such-command-here: command not found"),  # as bash words it
+    (["--mem-limit", "64M", "--profile", "ssd", "--", "no-such-command-here"], "no-such-command-here: command not found"),
+    (["--"], "usage: oomlab measure [options] -- CMD [ARGS...]: no command given"),
+    ([], "usage: oomlab measure [options] -- CMD [ARGS...]: no command given"),
+    (["--mem-limit", "0", "--", "true"], "below 16 MiB"),
+    (["--mem-limit", "1M", "--", "true"], "below 16 MiB"),
+    (["--profile", "ssd", "--", "true"], "give one with --mem-limit"),
+    (["--profile", "floppy", "--mem-limit", "64M", "--", "true"], "floppy not in {ram,none,ssd,hdd,zram}"),
     (["true"], "put `--` before the command"),
-])
-def test_bad_input_exits_2_and_says_why(oomlab_binary, tmp_path, arguments, message):
+], ids=["not-found", "not-found-under-ssd", "nothing-after-dashes", "no-dashes-no-command", "mem-limit-0",
+        "mem-limit-1M", "ssd-without-limit", "unknown-profile", "command-without-dashes"])
+def test_bad_input_exits_2_says_why_and_changes_nothing(oomlab_binary, tmp_path, arguments, message):
+    before = machine_state()
     completed = subprocess.run([str(oomlab_binary), "measure", "--results", str(tmp_path), *arguments],
                                capture_output=True, text=True)
     assert completed.returncode == 2
     assert message in completed.stderr
     assert not list(tmp_path.rglob("*.jsonl")), "bad input must record nothing"
+    assert machine_state() == before
 
 
 def test_a_failing_command_is_recorded_with_its_exit_code_and_exits_1(oomlab_binary, tmp_path):
-    code, [record], _, _ = measure(oomlab_binary, tmp_path, "--", "sh", "-c", "exit 3", check=False)
+    # The command fails while a background child of its own still sleeps: the tree ends with the run.
+    marker = f"sleep 302.{os.getpid()}"  # a duration no other process on the machine sleeps
+    before = machine_state(commands=[marker])
+    code, [record], _, _ = measure(oomlab_binary, tmp_path, "--", "sh", "-c", f"{marker} & exit 3", check=False)
     assert code == 1
     assert record["outcome"] == "error" and record["exit_code"] == 3 and record["reason"] == "exited with code 3"
     assert record["experiment"] == "measure" and record["variant"] == "sh"
     [path] = tmp_path.rglob("*.jsonl")
     assert path.parent.name == "measure" and path.name == "sh.jsonl"
+    assert machine_state(commands=[marker]) == before
 
 
 def test_with_json_the_commands_stdout_goes_to_stderr(oomlab_binary, tmp_path):
@@ -185,7 +199,8 @@ def test_with_json_the_commands_stdout_goes_to_stderr(oomlab_binary, tmp_path):
 
 
 def test_ctrl_c_kills_the_commands_tree_and_exits_130(oomlab_binary, tmp_path):
-    marker = f"sleep 300.{os.getpid()}"  # a duration no other process on the machine sleeps
+    marker = f"sleep 300.{os.getpid()}"
+    before = machine_state(commands=[marker])
     process = subprocess.Popen([str(oomlab_binary), "measure", "--results", str(tmp_path), "--", "sh", "-c",
                                 f"{marker} & {marker}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -196,8 +211,7 @@ def test_ctrl_c_kills_the_commands_tree_and_exits_130(oomlab_binary, tmp_path):
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 130
     # Nothing of the command's tree lives on (the background sleep included), nothing was recorded.
-    time.sleep(0.2)
-    assert not subprocess.run(["pgrep", "-f", f"^{marker}"], capture_output=True).stdout
+    assert machine_state(commands=[marker]) == before
     assert not list(tmp_path.rglob("*.jsonl"))
 
 
@@ -222,11 +236,8 @@ def test_a_python_job_reports_its_progress_with_the_readmes_three_lines(cgroup_c
 
 
 def test_ctrl_c_mid_profile_leaves_the_machine_as_it_was(swap_capable, oomlab_binary, oomlab, tmp_path):
-    import sys
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "experiments"))
-    from test_swap import machine_state, settled_state
-    before = settled_state(oomlab)
     marker = f"sleep 301.{os.getpid()}"
+    before = settled_state(oomlab, commands=[marker])
     process = subprocess.Popen([str(oomlab_binary), "measure", "--results", str(tmp_path), "--mem-limit", "64M",
                                 "--profile", "ssd", "--", "sh", "-c", marker],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -236,6 +247,5 @@ def test_ctrl_c_mid_profile_leaves_the_machine_as_it_was(swap_capable, oomlab_bi
         time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 130
-    # The swap device, its loop device, file and cgroup are gone; so is the command.
-    assert machine_state() == before
-    assert not subprocess.run(["pgrep", "-f", f"^{marker}"], capture_output=True).stdout
+    # The swap device, its loop device, file, cgroup and scratch folder are gone; so is the command.
+    assert machine_state(commands=[marker]) == before

@@ -127,6 +127,7 @@ def test_check_expected_reports_inside_outside_and_missing():
 
 
 def test_claims_table_has_one_row_per_article_claim_with_languages_split(tmp_path):
+    from report import claims_table
     article = claims.load_article_claims(claims.Path(claims.__file__).parent / "article_claims.json")
     assert [c["id"] for c in article] == [f"C{n}" for n in range(1, 17)]
     entries = [
@@ -142,9 +143,11 @@ def test_claims_table_has_one_row_per_article_claim_with_languages_split(tmp_pat
     rows = claims.claim_rows(article, entries, records)
     assert len(rows) == 16
     by_id = {row.claim["id"]: row for row in rows}
-    assert [r.entry["subject"]["lang"] for r in by_id["C7"].python] == ["py"]
-    assert [r.entry["subject"]["lang"] for r in by_id["C7"].cpp] == ["cpp"]
-    assert by_id["C16"].python and by_id["C16"].cpp  # a Python vs C++ comparison shows in both columns
+    assert claims_table.headline_figure(by_id["C7"], "py") == "**0.50×** memory"
+    assert claims_table.headline_figure(by_id["C7"], "cpp") == "**0.50×** memory"
+    # A C++ vs Python comparison sits in its subject's column; the other points to it.
+    assert claims_table.headline_figure(by_id["C16"], "cpp") == "**1.00×** of Python"  # 40 / 40
+    assert claims_table.headline_figure(by_id["C16"], "py") == "see C++"
     assert by_id["C7"].verdict == claims.CONFIRMED
     assert by_id["C1"].verdict == claims.NOT_MEASURED
 
