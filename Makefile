@@ -42,19 +42,7 @@ test-v2: build
 # A failed measurement does not stop it: `oomlab run` exits 1, the report lists the failures and says how
 # each step ended. Only Ctrl-C (130), or a report that cannot be made, makes `make report` fail.
 report: build-report
-	@started=$$(date +%s); run_status=""; bench_status=""; \
-	$(OOMLAB) run all --scale $(SCALE); code=$$?; \
-	if [ $$code -eq 130 ]; then echo "make report: interrupted" >&2; exit 130; fi; \
-	if [ $$code -ne 0 ]; then run_status="oomlab run all --scale $(SCALE) exited $$code"; fi; \
-	$(OOMLAB) bench --scale $(SCALE); code=$$?; \
-	if [ $$code -eq 130 ]; then echo "make report: interrupted" >&2; exit 130; fi; \
-	if [ $$code -ne 0 ]; then bench_status="oomlab bench --scale $(SCALE) exited $$code"; fi; \
-	$(PYTHON) tools/compare_peak_tools.py --build $(BUILD_DIR) >/dev/null || echo "make report: the peak tools were not compared" >&2; \
-	measured=$$(date +%s); \
-	$(PYTHON) report/make_report.py $${run_status:+--run-status "$$run_status"} \
-	    $${bench_status:+--run-status "$$bench_status"} || exit $$?; \
-	echo "make report: measured in $$((measured - started)) s, report in $$(($$(date +%s) - measured)) s:" \
-	     "report/out/index.html, report/out/report.md, report/out/workshop.md"
+	$(PYTHON) tools/report_steps.py --oomlab $(OOMLAB) --build $(BUILD_DIR) --scale $(SCALE)
 
 # Figures and pages from the records already in results/, without measuring anything. Records of an
 # experiment whose files changed since are marked stale (or left out when current ones exist).

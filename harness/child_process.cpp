@@ -69,9 +69,12 @@ struct ExecPlan {
   }
 };
 
-[[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd) {
+[[noreturn]] void exec_self(const ExecPlan& plan, int pipe_fd, int target_fd, pid_t parent) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // A parent killed before the line above sends no signal: the child would run on outside the
+  // run's cgroup, which it has not joined yet, and no cleanup would find it.
+  if (::getppid() != parent) ::_exit(126);
   restore_signals_in_child();
   // Move every source above the targets first, so no dup2 overwrites a source not yet moved.
   constexpr int kAboveTargets = 100;
@@ -131,12 +134,13 @@ struct SpawnRequest {
   int pipe_fd;        // becomes target_fd in the child
   int close_in_child; // the parent's end of that pipe
   int target_fd;
+  pid_t parent;       // the parent's pid, taken before the child was made
 };
 
 int child_entry(void* raw) {
   const auto* request = static_cast<const SpawnRequest*>(raw);
   ::close(request->close_in_child);
-  exec_self(*request->plan, request->pipe_fd, request->target_fd);
+  exec_self(*request->plan, request->pipe_fd, request->target_fd, request->parent);
 }
 
 // Starts the child as posix_spawn does: clone(CLONE_VM | CLONE_VFORK) on a stack of its own, the
@@ -152,7 +156,7 @@ pid_t spawn_child(ExecPlan& plan, int pipe_fd, int close_in_child, int target_fd
   sigset_t all;
   sigfillset(&all);
   ::sigprocmask(SIG_SETMASK, &all, &plan.parent_signal_mask);
-  SpawnRequest request{&plan, pipe_fd, close_in_child, target_fd};
+  SpawnRequest request{&plan, pipe_fd, close_in_child, target_fd, ::getpid()};
   const pid_t pid = ::clone(child_entry, static_cast<char*>(stack) + kStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
   const int saved_errno = errno;
   ::sigprocmask(SIG_SETMASK, &plan.parent_signal_mask, nullptr);

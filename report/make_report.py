@@ -19,7 +19,7 @@ if str(REPO) not in sys.path:  # run as a script: make `import report.…` work 
 
 from report import benchmarks as bench  # noqa: E402
 from report import claims as cl  # noqa: E402
-from report import csv_export, figures, freshness, measured, render_html, render_markdown, sections, workshop  # noqa: E402
+from report import csv_export, figures, freshness, measured, render_html, render_markdown, report_steps, sections, workshop  # noqa: E402
 from report import experiments as ex  # noqa: E402
 from report import records as rec  # noqa: E402
 
@@ -91,6 +91,7 @@ def main(argv=None):
                                article_claims=article_claims, figures=figure_files,
                                generated_at=sections.now_text(), stale=stale, benchmarks=benchmarks,
                                run_status=args.run_status, head=versions.head or "",
+                               report_steps=report_steps.load(results_dirs),
                                measured=measured.load_measure_records(results_dirs), figures_dir=figures_dir,
                                tool_comparisons=measured.load_tool_comparisons(results_dirs))
     document = sections.build_document(data)

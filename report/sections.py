@@ -12,7 +12,7 @@ from pathlib import Path
 from report import benchmarks as bench
 from report import blocks as b
 from report import claims as cl
-from report import beyond, claims_table, comparison, measured, reproduce, status
+from report import beyond, claims_table, comparison, measured, report_steps, reproduce, status
 from report import records as rec
 from report.figure_style import sort_langs, sort_variants
 from report.placeholders import Filler
@@ -42,6 +42,7 @@ class ReportData:
     warn: object = rec.warn
     stale: list = field(default_factory=list)       # records left out: their experiment changed since
     benchmarks: list = field(default_factory=list)  # benchmarks.BenchmarkRun
+    report_steps: dict = field(default_factory=dict)  # {(machine, scale): timings}, see report_steps.py
     run_status: list = field(default_factory=list)  # lines from `make report`: how `oomlab run` and `bench` ended
     head: str = ""                                  # the commit the report was made at
     measured: list = field(default_factory=list)    # `oomlab measure` records (report/measured.py)
@@ -326,6 +327,10 @@ def _environment(document, data):
     document.add(
         b.Paragraph("Taken from each machine's newest record."),
         b.Table(["Field"] + [f"`{m}`" for m in machine_ids], rows))
+    timing_lines = report_steps.sentences(data.report_steps)
+    if timing_lines:
+        document.add(b.Paragraph("How long making this report took (timed by `make report`, "
+                                 "`results/<machine>/make_report_steps.<scale>.json`):"), b.Items(timing_lines))
 
 
 def _env_value(key, value):

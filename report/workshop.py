@@ -8,6 +8,7 @@ quotes comes from the records:
     {{figure float32-throughput}}               a figure of the report (the lesson machine's), as an image
     {{command swap}}                            the `build/oomlab run …` command of an experiment's records
     {{generated}}                               when, at which commit and from which machines
+    {{make_report_time default}}                how long `make report` took at that scale (its steps file)
 
 The block between `<!-- template-note -->` and `<!-- /template-note -->` explains the template to its
 editors; the rendered file gets a line saying where its numbers come from instead.
@@ -17,7 +18,7 @@ import re
 
 from report import claims as cl
 from report import records as rec
-from report import reproduce
+from report import report_steps, reproduce
 from report.placeholders import NOT_MEASURED_TEXT, PLACEHOLDER, Filler, primary_machine
 
 TEMPLATE_NOTE = re.compile(r"<!-- template-note -->.*?<!-- /template-note -->", re.S)
@@ -74,6 +75,9 @@ def render(template, data, out_dir, warn=None):
             return command(words[1])
         if head == "generated" and len(words) == 1:
             return generated()
+        if head == "make_report_time" and len(words) == 2:
+            return (report_steps.workshop_text(data.report_steps, words[1])
+                    or f"not timed on this machine yet (`make report SCALE={words[1]}` times it)")
         return _missing(warn, expression, known=False)
 
     note = (f"> Rendered by `make report` from `docs/workshop.md` on {generated()}. Every number below comes "
