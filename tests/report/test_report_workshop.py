@@ -92,6 +92,8 @@ def test_the_template_names_only_things_that_exist():
             assert any(words[1].endswith("-" + kind) for kind in FIGURE_KINDS), expression
         elif words[0] == "command":
             assert len(words) == 2 and words[1] in experiments, expression
+        elif words[0] == "make_report_time":
+            assert len(words) == 2 and words[1] in ("quick", "default", "large"), expression
         else:
             assert words == ["generated"], expression
     assert checked >= 20  # the experiments of this tree are really checked
