@@ -6,6 +6,9 @@ there (swap profiles, process trees, compression, Google Benchmark throughput). 
 missing is skipped, never drawn empty, and a figure that fails is warned about, never fatal.
 """
 
+import concurrent.futures
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -299,3 +302,32 @@ def _calibration(context):
     return Drawn(figure, "Peak above baseline against the size of the run, median and min–max over repeats; on the "
                          "dotted line the peak equals the size: for an allocation of that size, a perfect measurement; "
                          "for data of that size, the data held as it is")
+
+
+# What the figure workers share: set before they fork, so the records are inherited, not pickled.
+_SHARED_FOR_WORKERS = {}
+
+
+def _make_figures_in_worker(experiment, entries):
+    shared = _SHARED_FOR_WORKERS
+    return make_figures(experiment, shared["records"], shared["out_dir"], entries, shared["benchmarks"])
+
+
+def make_all_figures(experiments, records, out_dir, entries_by_experiment, benchmarks=()):
+    """{experiment name: [FigureFile]} for every experiment, drawn by one process per core: matplotlib's
+    layout and rendering take most of the report's time, and the experiments' figures are independent."""
+    workers = min(len(experiments), os.cpu_count() or 1)
+    if workers <= 1:
+        return {e.name: make_figures(e, records, out_dir, entries_by_experiment.get(e.name, []), benchmarks)
+                for e in experiments}
+    _SHARED_FOR_WORKERS.update(records=records, out_dir=out_dir, benchmarks=benchmarks)
+    try:
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
+                                                    mp_context=multiprocessing.get_context("fork")) as pool:
+            # The largest experiments first, so no worker is left with a big one at the end.
+            ordered = sorted(experiments, key=lambda e: -sum(1 for r in records if r["experiment"] == e.name))
+            futures = {e.name: pool.submit(_make_figures_in_worker, e, entries_by_experiment.get(e.name, []))
+                       for e in ordered}
+            return {e.name: futures[e.name].result() for e in experiments}
+    finally:
+        _SHARED_FOR_WORKERS.clear()

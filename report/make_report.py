@@ -78,11 +78,11 @@ def main(argv=None):
     figures_dir.mkdir(parents=True, exist_ok=True)
     for old_figure in [*figures_dir.glob("*.svg"), *figures_dir.glob("*.png")]:
         old_figure.unlink()  # figures of experiments that no longer have data must not linger
-    figure_files = {}
-    for experiment in experiments:
-        own_entries = [e for e in entries if e["experiment"] == experiment.name]
-        made = figures.make_figures(experiment, records, figures_dir, own_entries, benchmarks)
-        figure_files[experiment.name] = made
+    entries_by_experiment = {}
+    for entry in entries:
+        entries_by_experiment.setdefault(entry["experiment"], []).append(entry)
+    figure_files = figures.make_all_figures(experiments, records, figures_dir, entries_by_experiment, benchmarks)
+    for made in figure_files.values():
         for figure in made:
             wrote(figure.svg_path)
             wrote(figure.png_path)
