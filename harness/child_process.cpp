@@ -305,6 +305,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   // every later interval.
   auto next_sample = std::chrono::steady_clock::now();
   double parent_cpu_at_last_wait = parent_cpu_before;
+  double snapshot_cpu_seconds = 0;  // see the tree-sample requests below
   // Everything the report pipe holds now: progress notes, and once, the final report.
   const auto read_report = [&] {
     const std::size_t scanned = report_text.size();
@@ -345,7 +346,11 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
       char requests[64];
       const ssize_t count = ::read(request_fds[0], requests, sizeof(requests));
       if (count > 0) {
+        // A full snapshot (PSS walks every page table of the tree) that the child asked for while it
+        // holds a plateau and waits for the answer: counted apart from the periodic watching.
+        const double cpu_before_snapshot = cpu_seconds_of_self();
         sampler.sample_everything();
+        snapshot_cpu_seconds += cpu_seconds_of_self() - cpu_before_snapshot;
         [[maybe_unused]] const ssize_t answered = ::write(ack_fds[1], requests, static_cast<std::size_t>(count));
       }
     }
@@ -391,7 +396,8 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   ::close(pipe_fds[0]);
 
   result.child_wall_seconds = std::chrono::duration<double>(ended_at - started_at).count();
-  result.sampler_cpu_seconds = parent_cpu_at_last_wait - parent_cpu_before;
+  result.snapshot_cpu_seconds = snapshot_cpu_seconds;
+  result.sampler_cpu_seconds = std::max(0.0, parent_cpu_at_last_wait - parent_cpu_before - snapshot_cpu_seconds);
   result.exited = WIFEXITED(status);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;

@@ -61,6 +61,9 @@ struct ChildResult {
   // The parent's CPU time from the child's start to its last wait for the child: the sampler's cost,
   // without the exit's wake-up and the reaping that a parent pays even when it only waits.
   double sampler_cpu_seconds = 0;
+  // The parent's CPU time for the full snapshots (PSS included) that the child asked for at its
+  // plateaus (MeasuredRun::sample_tree): part of the measurement, not of the periodic watching.
+  double snapshot_cpu_seconds = 0;
   nlohmann::json report;          // its final report (null if it sent none), see report_channel.hpp
   nlohmann::json progress;        // its last progress note (null if it sent none)
   nlohmann::json timeline;        // see RssSampler::timeline

@@ -24,7 +24,8 @@ const std::uint64_t kPageSizeBytes = static_cast<std::uint64_t>(::sysconf(_SC_PA
 // How often the member list of a tree is refreshed, in ticks: new workers appear within this.
 constexpr std::size_t kMembershipRefreshTicks = 4;
 
-// smaps_rollup runs at most every 25 ms, and takes at most 1/options.pss_cost_ratio of the time.
+// smaps_rollup runs at most every 25 ms, and the sampler's own (not the child's requested ones) take
+// at most 1/options.pss_cost_ratio of the time so far, as predicted before each one.
 constexpr std::chrono::milliseconds kPssMinInterval{25};
 
 int open_statm(pid_t pid) {
@@ -190,17 +191,24 @@ void RssSampler::sample() {
   process_counts_.push_back(alive);
   if (cgroup_usage_fd_ >= 0) sample_cgroup(t_seconds);
   if (zram_mm_stat_fd_ >= 0) sample_zram();
-  if (options_.whole_tree && now >= next_pss_at_) sample_pss(now);
+  last_rss_sum_bytes_ = rss_sum_bytes;
+  if (options_.whole_tree && now >= next_pss_at_ && pss_fits_budget(now, rss_sum_bytes)) sample_pss(now, true);
+}
+
+bool RssSampler::pss_fits_budget(std::chrono::steady_clock::time_point now, std::uint64_t rss_sum_bytes) const {
+  const double elapsed_seconds = std::chrono::duration<double>(now - child_start_).count();
+  const double predicted_seconds = pss_seconds_per_rss_byte_ * static_cast<double>(rss_sum_bytes);
+  return periodic_pss_seconds_ + predicted_seconds <= elapsed_seconds / options_.pss_cost_ratio;
 }
 
 void RssSampler::sample_everything() {
   if (!options_.whole_tree) return;
   refresh_members();
   sample();
-  sample_pss(std::chrono::steady_clock::now());
+  sample_pss(std::chrono::steady_clock::now(), false);
 }
 
-void RssSampler::sample_pss(std::chrono::steady_clock::time_point now) {
+void RssSampler::sample_pss(std::chrono::steady_clock::time_point now, bool periodic) {
   std::uint64_t pss_sum_bytes = 0, uss_sum_bytes = 0;
   std::map<pid_t, std::uint64_t> uss_by_pid;
   for (const auto& [pid, fd] : statm_fds_) {
@@ -215,9 +223,11 @@ void RssSampler::sample_pss(std::chrono::steady_clock::time_point now) {
   pss_t_seconds_.push_back(std::chrono::duration<double>(now - child_start_).count());
   pss_sum_bytes_.push_back(pss_sum_bytes);
   uss_sum_bytes_.push_back(uss_sum_bytes);
-  const auto cost = done - now;
-  next_pss_at_ = done + std::max<std::chrono::steady_clock::duration>(
-                            kPssMinInterval, std::chrono::duration_cast<std::chrono::steady_clock::duration>(cost * options_.pss_cost_ratio));
+  const double cost_seconds = std::chrono::duration<double>(done - now).count();
+  if (periodic) periodic_pss_seconds_ += cost_seconds;
+  constexpr double kOneMiB = 1 << 20;  // below it the walk's fixed cost dominates
+  pss_seconds_per_rss_byte_ = cost_seconds / std::max(kOneMiB, static_cast<double>(last_rss_sum_bytes_));
+  next_pss_at_ = done + kPssMinInterval;
 }
 
 double RssSampler::median_interval_seconds() const {

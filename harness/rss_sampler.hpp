@@ -100,7 +100,9 @@ class RssSampler {
   void refresh_members();
   void sample_cgroup(double t_seconds);
   void sample_zram();
-  void sample_pss(std::chrono::steady_clock::time_point now);
+  // periodic: a sample of the sampler's own cadence (within its CPU budget), not one the child asked for.
+  void sample_pss(std::chrono::steady_clock::time_point now, bool periodic);
+  bool pss_fits_budget(std::chrono::steady_clock::time_point now, std::uint64_t rss_sum_bytes) const;
 
   pid_t root_;
   std::chrono::steady_clock::time_point child_start_;
@@ -113,6 +115,12 @@ class RssSampler {
   std::vector<std::uint32_t> process_counts_;
 
   std::chrono::steady_clock::time_point next_pss_at_{};
+  // smaps_rollup's cost grows with the resident pages it walks: the last one's seconds per byte of
+  // the tree's RSS predicts the next one's, so an expensive walk is not started before the budget
+  // (options_.pss_cost_ratio) has room for it.
+  double pss_seconds_per_rss_byte_ = 0;
+  double periodic_pss_seconds_ = 0;  // spent so far on the sampler's own PSS samples
+  std::uint64_t last_rss_sum_bytes_ = 0;
   std::vector<double> pss_t_seconds_;
   std::vector<std::uint64_t> pss_sum_bytes_;
   std::vector<std::uint64_t> uss_sum_bytes_;

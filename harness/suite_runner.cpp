@@ -233,6 +233,7 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
     record["ru_maxrss_bytes"] = static_cast<std::int64_t>(child.usage.ru_maxrss) * 1024;  // KiB on Linux
     record["sampler_cpu_fraction"] =
         child.child_wall_seconds > 0 ? child.sampler_cpu_seconds / child.child_wall_seconds : 0.0;
+    if (child.snapshot_cpu_seconds > 0) record["snapshot_cpu_seconds"] = child.snapshot_cpu_seconds;
     record["timeline"] = child.timeline;
     for (const auto& [field, value] : child.tree_peaks.items()) record[field] = value;
   }

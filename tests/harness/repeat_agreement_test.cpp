@@ -45,7 +45,9 @@ TEST(RepeatAgreement, SmallAbsoluteDifferencesAgreeWhateverTheirShare) {
   RepeatAgreement repeats;
   repeats.note("p", record(0, 0.0010));
   repeats.note("p", record(512 * 1024, 0.0025));  // half a MiB from nothing; 1.5 ms
-  EXPECT_TRUE(repeats.settled("p"));
+  const auto why = repeats.settled("p");
+  ASSERT_TRUE(why);
+  EXPECT_EQ(*why, "repeats 1-2 agree: peak within 0.50 MiB, time within 1.50 ms");
 }
 
 TEST(RepeatAgreement, ARepeatThatDidNotEndOkAsksForAThird) {
