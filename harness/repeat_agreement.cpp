@@ -43,7 +43,7 @@ std::optional<std::string> RepeatAgreement::settled(const std::string& point) co
   const bool times_agree = time_share <= kTimeShare || std::fabs(first.seconds - second.seconds) <= kTimeSlackSeconds;
   if (!peaks_agree || !times_agree) return std::nullopt;
   // Where a share is large but the difference tiny (a noop's microseconds), the difference says why.
-  char peak_text[48], time_text[48], why[128];
+  char peak_text[32], time_text[32], why[160];
   if (peak_share <= kPeakShare) std::snprintf(peak_text, sizeof(peak_text), "%.1f%%", peak_share * 100);
   else std::snprintf(peak_text, sizeof(peak_text), "%.2f MiB", std::fabs(first.peak_bytes - second.peak_bytes) / kPeakSlackBytes);
   if (time_share <= kTimeShare) std::snprintf(time_text, sizeof(time_text), "%.0f%%", time_share * 100);
