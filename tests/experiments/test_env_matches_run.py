@@ -78,7 +78,7 @@ def as_nobody(oomlab_binary):
     nobody = pwd.getpwnam("nobody")
     results_dir = Path(tempfile.mkdtemp(prefix="oomlab-env-nobody-"))
     os.chown(results_dir, nobody.pw_uid, nobody.pw_gid)
-    binary = oomlab_binary
+    binary = Path(oomlab_binary).resolve()  # run from "/": a relative OOMLAB_BINARY would not be found
 
     def run_command(*arguments, check=True):
         completed = subprocess.run(["runuser", "-u", "nobody", "--", str(binary), *map(str, arguments)],
