@@ -36,7 +36,7 @@ test: build
 V2_KERNEL ?= 6.1
 V2_INIT   ?= systemd
 test-v2: build
-	tools/v2-guest/run --kernel $(V2_KERNEL) --init $(V2_INIT) -- env BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) tools/v2-guest/suite
+	tools/v2-guest/run --kernel $(V2_KERNEL) --init $(V2_INIT) --timeout-seconds 3600 -- env BUILD_DIR=$(BUILD_DIR) PYTHON=$(PYTHON) tools/v2-guest/suite
 
 # The whole suite at $(SCALE) scale (so no stale record is reused), then the report from its records.
 # A failed measurement does not stop it: `oomlab run` exits 1, the report lists the failures and says how

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -153,6 +154,94 @@ void place_v2_run_cgroups(CgroupSupport& support) {
   support.io_throttling = lists_controller(support.memory_parent / "cgroup.subtree_control", "io");
 }
 
+// v2 without root: the cgroup systemd delegated to this user's unit (a `systemd-run --user --scope
+// -p Delegate=yes` scope, or a user service with Delegate=yes) is the user's to divide. oomlab's
+// own cgroup must offer memory (cgroup.controllers), be writable by this user, and hold no process
+// but oomlab: a cgroup with processes cannot give controllers to its children (the
+// no-internal-processes rule), so oomlab moves itself into a leaf of its own
+// (`oomlab-<pid>-leaf`), enables memory (and io, if offered) for the children, and makes its run
+// cgroups beside that leaf. Another process in the cgroup (the shell that started oomlab, a test
+// runner) is not oomlab's to move: then the reason says how to start oomlab in a scope of its own.
+struct DelegatedLeaf {
+  fs::path delegated;          // the user's delegated cgroup (oomlab's own when it started)
+  fs::path leaf, leaf_record;  // where oomlab moved itself, and its ownership record
+  std::vector<std::string> enabled;  // controllers oomlab turned on in delegated's subtree_control
+};
+DelegatedLeaf delegated_leaf;
+
+std::vector<pid_t> cgroup_members(const fs::path& cgroup) {
+  std::vector<pid_t> pids;
+  std::ifstream procs(cgroup / "cgroup.procs");
+  pid_t pid;
+  while (procs >> pid) pids.push_back(pid);
+  return pids;
+}
+
+// At exit: what the placement changed is put back, in reverse: the controllers off, oomlab back in
+// its own cgroup, the leaf removed. Run cgroups are gone by then (their owners' destructors ran).
+void release_delegated_leaf() {
+  DelegatedLeaf& placed = delegated_leaf;
+  if (placed.leaf.empty()) return;
+  for (auto controller = placed.enabled.rbegin(); controller != placed.enabled.rend(); ++controller) {
+    std::ofstream out(placed.delegated / "cgroup.subtree_control");
+    out << "-" << *controller;
+  }
+  {
+    std::ofstream back(placed.delegated / "cgroup.procs");
+    back << ::getpid();
+  }
+  if (::rmdir(placed.leaf.c_str()) == 0) drop_ownership(placed.leaf_record);
+  placed.leaf.clear();
+}
+
+void place_v2_delegated_run_cgroups(CgroupSupport& support) {
+  const fs::path own = fs::path("/sys/fs/cgroup") / own_cgroup_in("").substr(1);
+  const std::string how = "; start oomlab in a delegated scope of its own: "
+                          "systemd-run --user --scope -p Delegate=yes oomlab ...";
+  support.memory_parent = own;
+  const std::string uid = std::to_string(::geteuid());
+  if (!lists_controller(own / "cgroup.controllers", "memory")) {
+    support.unavailable_reason = "needs root, or a cgroup delegated to uid " + uid + " with the memory controller: " +
+                                 own.string() + " does not offer memory" + how;
+    return;
+  }
+  if (::access(own.c_str(), W_OK) != 0 || ::access((own / "cgroup.procs").c_str(), W_OK) != 0 ||
+      ::access((own / "cgroup.subtree_control").c_str(), W_OK) != 0) {
+    support.unavailable_reason = "needs root, or a cgroup delegated to uid " + uid + ": " + own.string() +
+                                 " is not writable by this user" + how;
+    return;
+  }
+  std::vector<pid_t> others = cgroup_members(own);
+  others.erase(std::remove(others.begin(), others.end(), ::getpid()), others.end());
+  if (!others.empty()) {
+    support.unavailable_reason = own.string() + " is delegated to uid " + uid + " but holds " +
+                                 std::to_string(others.size()) + " other process(es) (pid " + std::to_string(others.front()) +
+                                 "), so it cannot give memory to child cgroups" + how;
+    return;
+  }
+  DelegatedLeaf placed;
+  placed.delegated = own;
+  try {
+    placed.leaf = make_owned_cgroup(own / (unique_name() + "-leaf"), "unified", placed.leaf_record);
+    write_file(placed.leaf / "cgroup.procs", std::to_string(::getpid()));
+  } catch (const std::exception& error) {
+    if (!placed.leaf.empty()) remove_owned_cgroup(placed.leaf, placed.leaf_record);
+    support.unavailable_reason = std::string("cannot move oomlab into a leaf cgroup of its own: ") + error.what();
+    return;
+  }
+  delegated_leaf = placed;
+  for (const std::string controller : {"memory", "io"}) {
+    const bool was_on = lists_controller(own / "cgroup.subtree_control", controller);
+    if (enable_for_children(own, controller) && !was_on) delegated_leaf.enabled.push_back(controller);
+  }
+  if (!lists_controller(own / "cgroup.subtree_control", "memory")) {
+    release_delegated_leaf();
+    support.unavailable_reason = "cannot enable memory in " + (own / "cgroup.subtree_control").string() + how;
+    return;
+  }
+  support.io_throttling = lists_controller(own / "cgroup.subtree_control", "io");
+}
+
 }  // namespace
 
 bool remove_cgroup(const fs::path& cgroup, std::string& why) {
@@ -182,9 +271,22 @@ bool remove_cgroup(const fs::path& cgroup, std::string& why) {
 }
 
 CgroupSupport probe_cgroups() {
+  const bool is_root = ::geteuid() == 0;
+  if (fs::exists("/sys/fs/cgroup/cgroup.controllers") && !is_root) {
+    // Made once per process: the first probe moves oomlab into its leaf, and every later one (env,
+    // run, cleanup in one process) must give the same answer rather than look again from the leaf.
+    static const CgroupSupport delegated = [] {
+      CgroupSupport support;
+      support.version = "v2";
+      place_v2_delegated_run_cgroups(support);
+      if (support.usable()) std::atexit(release_delegated_leaf);
+      return support;
+    }();
+    return delegated;
+  }
   CgroupSupport support;
-  if (::geteuid() != 0) {
-    support.unavailable_reason = "needs root to create cgroups (running as uid " + std::to_string(::geteuid()) + ")";
+  if (!is_root) {
+    support.unavailable_reason = "needs root to create cgroups on cgroup v1 (running as uid " + std::to_string(::geteuid()) + ")";
     return support;
   }
   if (fs::exists("/sys/fs/cgroup/cgroup.controllers")) {
@@ -221,10 +323,10 @@ RunCgroup::RunCgroup(const CgroupSupport& support, const CgroupSettings& setting
                      std::to_string(*settings.memory_limit_bytes + *settings.swap_limit_bytes));
         }
       }
-      if (settings.read_throttle) {
+      if (settings.io_throttle) {
         if (support.io_parent.empty()) throw std::runtime_error("no blkio controller for io throttling");
         io_path_ = make_owned_cgroup(support.io_parent / name, "blkio", io_record_);
-        const ReadThrottle& throttle = *settings.read_throttle;
+        const IoThrottle& throttle = *settings.io_throttle;
         const std::string device = std::to_string(throttle.device_major) + ":" + std::to_string(throttle.device_minor);
         if (throttle.read_iops) write_file(io_path_ / "blkio.throttle.read_iops_device", device + " " + std::to_string(throttle.read_iops));
         if (throttle.read_bytes_per_second) {
@@ -234,12 +336,19 @@ RunCgroup::RunCgroup(const CgroupSupport& support, const CgroupSettings& setting
     } else {
       if (settings.memory_limit_bytes) write_file(memory_path_ / "memory.max", std::to_string(*settings.memory_limit_bytes));
       if (settings.swap_limit_bytes) write_file(memory_path_ / "memory.swap.max", std::to_string(*settings.swap_limit_bytes));
-      if (settings.read_throttle) {
-        const ReadThrottle& throttle = *settings.read_throttle;
+      if (settings.zswap_limit_bytes && fs::exists(memory_path_ / "memory.zswap.max")) {
+        write_file(memory_path_ / "memory.zswap.max", std::to_string(*settings.zswap_limit_bytes));
+        zswap_limited_ = true;
+      }
+      if (settings.io_throttle) {
+        const IoThrottle& throttle = *settings.io_throttle;
         std::string rule = std::to_string(throttle.device_major) + ":" + std::to_string(throttle.device_minor);
         if (throttle.read_iops) rule += " riops=" + std::to_string(throttle.read_iops);
         if (throttle.read_bytes_per_second) rule += " rbps=" + std::to_string(throttle.read_bytes_per_second);
+        if (throttle.write_iops) rule += " wiops=" + std::to_string(throttle.write_iops);
+        if (throttle.write_bytes_per_second) rule += " wbps=" + std::to_string(throttle.write_bytes_per_second);
         write_file(memory_path_ / "io.max", rule);
+        io_limited_ = true;
       }
     }
   } catch (...) {
@@ -271,6 +380,21 @@ std::vector<pid_t> RunCgroup::processes() const {
 std::uint64_t RunCgroup::oom_kill_count() const {
   const fs::path file = memory_path_ / (version_ == "v1" ? "memory.oom_control" : "memory.events");
   return read_keyed(file, "oom_kill").value_or(0);
+}
+
+nlohmann::json RunCgroup::settings_read_back() const {
+  nlohmann::json fields = nlohmann::json::object();
+  if (zswap_limited_) {
+    const auto zswap_max = read_number(memory_path_ / "memory.zswap.max");
+    fields["zswap_max_bytes"] = zswap_max ? nlohmann::json(*zswap_max) : nlohmann::json(nullptr);
+  }
+  if (io_limited_) {
+    std::ifstream in(memory_path_ / "io.max");
+    std::string line;
+    std::getline(in, line);
+    fields["io_max"] = line;
+  }
+  return fields;
 }
 
 std::optional<std::uint64_t> RunCgroup::stat_counter(const std::string& name) const {

@@ -1,9 +1,10 @@
 // Per-run cgroups: oomlab creates one for a measurement that needs it (the true peak of a process
 // tree, a memory limit, throttled swap-in reads) and removes it afterwards, with every process in
-// it. They are made below the cgroup oomlab itself runs in (on v2, where that cgroup holds processes
-// and so cannot give memory to children, at the top of the hierarchy instead: see probe_cgroups),
-// named `oomlab-<pid>-<n>` for people to read; each gets an ownership record (ownership.hpp), which
-// is what `oomlab cleanup` goes by. cgroup v1 and v2 are supported.
+// it. They are made below the cgroup oomlab itself runs in (on v2 as root, where that cgroup holds
+// processes and so cannot give memory to children, at the top of the hierarchy instead; on v2 as a
+// user, in the cgroup systemd delegated to oomlab, beside a leaf oomlab moves itself into: see
+// probe_cgroups), named `oomlab-<pid>-<n>` for people to read; each gets an ownership record
+// (ownership.hpp), which is what `oomlab cleanup` goes by. cgroup v1 and v2 are supported.
 #pragma once
 
 #include <sys/types.h>
@@ -16,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace oomlab {
 
 struct CgroupSupport {
@@ -27,25 +30,38 @@ struct CgroupSupport {
   bool usable() const { return unavailable_reason.empty(); }
 };
 
-// What this process may do with cgroups: needs root and a memory controller. On v2 it may turn
-// memory and io on in the root's cgroup.subtree_control (as systemd does), and is usable only if run
-// cgroups made under memory_parent get the memory controller.
+// What this process may do with cgroups. v1: needs root and a memory controller. v2 as root: it
+// may turn memory and io on in the root's cgroup.subtree_control (as systemd does). v2 as a user:
+// its own cgroup must be delegated to it with memory (`systemd-run --user --scope -p Delegate=yes`)
+// and hold no other process; the first probe then moves this process into a leaf
+// (`oomlab-<pid>-<n>-leaf`, recorded as oomlab's) and enables memory (and io, if delegated) for the
+// children, and undoes both at exit; later probes give the same answer. Usable only if run
+// cgroups made under memory_parent get the memory controller; otherwise unavailable_reason says why
+// and what to do.
 CgroupSupport probe_cgroups();
 
-// A read throttle on one block device: emulates a slow disk for the processes of the cgroup.
-struct ReadThrottle {
+// An io throttle on one block device: emulates a slow disk for the processes of the cgroup.
+struct IoThrottle {
   unsigned device_major = 0;
   unsigned device_minor = 0;
   std::uint64_t read_iops = 0;              // random 4 KiB reads per second (HDD: ~100-150)
   std::uint64_t read_bytes_per_second = 0;  // sequential (HDD: ~100 MB/s)
+  // Writes, v2 only: v2 charges a page's swap-out to the cgroup that owns the page (so the job's
+  // reclaim waits on it); v1 blkio throttles direct I/O alone and never sees swap-out, so there
+  // only reads are limited.
+  std::uint64_t write_iops = 0;
+  std::uint64_t write_bytes_per_second = 0;
 };
 
 struct CgroupSettings {
   std::optional<std::uint64_t> memory_limit_bytes;
   // With a memory limit: how much swap the cgroup may use on top (0 = none: the `none` profile).
   std::optional<std::uint64_t> swap_limit_bytes;
+  // v2 memory.zswap.max where the kernel has it (5.19+): 0 keeps zswap from compressing the job's
+  // pages in RAM before they reach the swap device a disk profile stands for.
+  std::optional<std::uint64_t> zswap_limit_bytes;
   std::optional<int> swappiness;            // v1 only (v2 has no per-cgroup swappiness)
-  std::optional<ReadThrottle> read_throttle;
+  std::optional<IoThrottle> io_throttle;
 };
 
 class RunCgroup {
@@ -71,6 +87,10 @@ class RunCgroup {
   // How many times the OOM killer acted inside (v1 memory.oom_control, v2 memory.events).
   std::uint64_t oom_kill_count() const;
 
+  // What the kernel holds now for the settings that depend on it, for the record: "zswap_max_bytes"
+  // (v2, where memory.zswap.max exists and was set) and "io_max" (v2: this cgroup's io.max line).
+  nlohmann::json settings_read_back() const;
+
   // Swap-ins and swap-outs charged here, where the kernel counts them per cgroup (v2 memory.stat
   // pswpin/pswpout); nothing on v1.
   std::optional<std::uint64_t> stat_counter(const std::string& name) const;
@@ -80,6 +100,7 @@ class RunCgroup {
   std::filesystem::path memory_path_;
   std::filesystem::path io_path_;  // v1 blkio cgroup, if throttled
   std::filesystem::path memory_record_, io_record_;  // their ownership records
+  bool zswap_limited_ = false, io_limited_ = false;
 };
 
 // Ends every process in `cgroup` and removes it. A worker that called setsid() or forked twice has

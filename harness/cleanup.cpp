@@ -200,7 +200,7 @@ std::vector<std::string> unproven_lookalikes(const std::set<std::string>& record
 CleanupReport cleanup_leftovers(bool list_unproven) {
   CleanupReport report;
   std::vector<std::string> distrusted;
-  std::vector<OwnershipRecord> records = read_ownership_records(kOwnershipDir, &distrusted);
+  std::vector<OwnershipRecord> records = read_ownership_records(ownership_dir(), &distrusted);
   for (const std::string& why : distrusted) report.unproven.push_back(why);
   std::set<std::string> recorded_paths;
   for (const OwnershipRecord& record : records) recorded_paths.insert(record.path);

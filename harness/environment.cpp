@@ -12,6 +12,7 @@
 #include "build_info.hpp"
 #include "cgroup.hpp"
 #include "proc_memory.hpp"
+#include "swap_profile.hpp"
 
 namespace oomlab {
 namespace {
@@ -157,9 +158,10 @@ nlohmann::json machine_capabilities() {
        memory_cgroup ? nlohmann::json(nullptr) : nlohmann::json(cgroups.unavailable_reason)},
       {"io_throttling", io_throttling},
       {"swap_devices", swap_devices},
-      {"swapon", exists("/sbin/swapon") || exists("/usr/sbin/swapon")},
-      {"zram", exists("/dev/zram0") || exists("/sys/class/zram-control")},
-      {"loop_devices", exists("/dev/loop-control")},
+      // What oomlab can use, not what is installed: each needs root (swap_profile.hpp says why not).
+      {"swapon", swapon_unavailable_reason().empty()},
+      {"zram", zram_unavailable_reason().empty()},
+      {"loop_devices", loop_unavailable_reason().empty()},
       {"mem_total_bytes", read_meminfo_bytes("MemTotal").value_or(0)},
       {"swap_total_bytes", read_meminfo_bytes("SwapTotal").value_or(0)},
   };

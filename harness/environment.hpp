@@ -21,7 +21,8 @@ std::string machine_id();
 nlohmann::json environment_block(const std::filesystem::path& source_dir);
 
 // What `oomlab env` reports about the machine's capabilities: is_root, cgroup ("v1", "v2" or
-// null), memory_cgroup, io_throttling, swap_devices, swapon, zram, loop_devices.
+// null), memory_cgroup, io_throttling, swap_devices, and whether oomlab can use swapon, zram and
+// loop devices here (root and the tool or driver: the swap profiles' own checks).
 nlohmann::json machine_capabilities();
 
 }  // namespace oomlab

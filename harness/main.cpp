@@ -10,8 +10,10 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "availability.hpp"
 #include "benchmarks.hpp"
 #include "catalog.hpp"
+#include "cgroup.hpp"
 #include "child_process.hpp"
 #include "cleanup.hpp"
 #include "environment.hpp"
@@ -87,14 +89,18 @@ int list_command(const std::filesystem::path& experiments_dir, bool as_json) {
   return 0;
 }
 
-int env_command(bool as_json) {
+int env_command(const std::filesystem::path& experiments_dir, bool as_json) {
   nlohmann::json env = {{"build", oomlab::environment_block(OOMLAB_SOURCE_DIR)},
                         {"capabilities", oomlab::machine_capabilities()}};
+  // What `oomlab run` will do with each experiment here: the run skips by the same function.
+  const nlohmann::json experiments =
+      oomlab::availability_table(oomlab::discover_experiments(experiments_dir), oomlab::probe_cgroups());
   int exit_code = 0;
   const std::string described = oomlab::capture_child_answer({"__describe"}, exit_code, oomlab::describe_timeout_seconds());
   const auto interpreter = nlohmann::json::parse(described, nullptr, false);
   env["embedded_python"] = interpreter.is_object() ? interpreter.value("interpreter", nlohmann::json(nullptr)) : nullptr;
   if (as_json) {
+    env["experiments"] = experiments;
     std::cout << env.dump(2) << std::endl;
     return 0;
   }
@@ -105,6 +111,18 @@ int env_command(bool as_json) {
       continue;
     }
     for (const auto& [key, value] : fields.items()) std::cout << "  " << key << ": " << value.dump() << "\n";
+  }
+  std::cout << "experiments (what `oomlab run` does here):\n";
+  for (const nlohmann::json& entry : experiments) {
+    std::cout << "  " << entry.at("experiment").get<std::string>()
+              << (entry.at("profile").is_null() ? "" : " " + entry.at("profile").get<std::string>()) << ": "
+              << entry.at("will").get<std::string>();
+    if (entry.contains("reason")) std::cout << " (" << entry.at("reason").get<std::string>() << ")";
+    if (entry.contains("tree_peak")) {
+      std::cout << "; tree peak " << (entry.at("tree_peak") == "cgroup" ? "from the run's cgroup" : "sampled");
+      if (entry.contains("tree_peak_reason")) std::cout << " (" << entry.at("tree_peak_reason").get<std::string>() << ")";
+    }
+    std::cout << "\n";
   }
   return 0;
 }
@@ -295,7 +313,7 @@ int main(int argc, char** argv) {
 
   try {
     if (*list) return list_command(experiments_dir, as_json);
-    if (*env) return env_command(as_json);
+    if (*env) return env_command(experiments_dir, as_json);
     if (*bench) return oomlab::run_benchmarks(bench_options);
     if (*cleanup) return cleanup_command();
     if (*measure) {

@@ -167,7 +167,9 @@ class MeasurePlan {
     std::optional<std::uint64_t> tree_peak_bytes;
     std::uint64_t oom_kills_in_tree = 0;
     std::optional<std::uint64_t> cgroup_swap_ins, cgroup_swap_outs;  // where the kernel counts them per cgroup
+    nlohmann::json cgroup_settings_held = nlohmann::json::object();  // zswap_max_bytes, io_max
     if (cgroup) {
+      cgroup_settings_held = cgroup->settings_read_back();
       cgroup_swap_ins = cgroup->stat_counter("pswpin");
       cgroup_swap_outs = cgroup->stat_counter("pswpout");
       tree_peak_bytes = cgroup_peak_bytes(cgroup->memory_path());
@@ -255,6 +257,7 @@ class MeasurePlan {
       }
     }
     if (child.zram_peak) record.update(zram_pool_fields(*child.zram_peak));
+    record.update(cgroup_settings_held);
     if (cgroup_swap_ins && cgroup_swap_outs) {
       record["swap_counter_scope"] = "cgroup";
       record["swap_in_pages"] = *cgroup_swap_ins;

@@ -152,8 +152,28 @@ std::optional<FileIdentity> file_identity(const fs::path& path) {
   return identity;
 }
 
+fs::path ownership_dir() {
+  if (::geteuid() == 0) return kOwnershipDir;
+  fs::path state;
+  if (const char* xdg_state = std::getenv("XDG_STATE_HOME"); xdg_state && xdg_state[0] == '/') {
+    state = xdg_state;
+  } else if (const char* home = std::getenv("HOME"); home && home[0] == '/') {
+    state = fs::path(home) / ".local" / "state";
+  } else {
+    return {};
+  }
+  const fs::path dir = state / "oomlab" / "owned";
+  // Usable if it exists or can be made: the nearest folder that exists must be writable.
+  fs::path existing = dir;
+  while (::access(existing.c_str(), F_OK) != 0 && existing.has_parent_path() && existing.parent_path() != existing) {
+    existing = existing.parent_path();
+  }
+  if (existing != dir && ::access(existing.c_str(), W_OK) != 0) return {};
+  return dir;
+}
+
 fs::path record_ownership(nlohmann::json resource, const fs::path& dir) {
-  if (dir == kOwnershipDir && ::geteuid() != 0) return {};
+  if (dir.empty()) return {};
   make_trusted_folder(dir);
   const OwnerProcess owner = this_process();
   resource.update(owner_fields(owner));
@@ -186,7 +206,7 @@ void drop_ownership(const fs::path& record_file) {
 
 std::vector<OwnershipRecord> read_ownership_records(const fs::path& dir, std::vector<std::string>* distrusted) {
   std::vector<OwnershipRecord> records;
-  if (dir == kOwnershipDir && ::geteuid() != 0) return records;  // root's records; a user made none
+  if (dir.empty()) return records;  // a user without a home: nothing was recorded
   try {
     require_trusted_folder(dir);
   } catch (const std::exception& error) {

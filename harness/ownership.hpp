@@ -18,9 +18,16 @@
 
 namespace oomlab {
 
-// One JSON file per resource, 0600, in a folder that only root may write. Not under /run: a swap
-// file or scratch folder outlives a reboot, and its record must too.
+// One JSON file per resource, 0600, in a folder that only its user may write. Not under /run: a
+// swap file or scratch folder outlives a reboot, and its record must too. Root's records live here.
 inline const std::filesystem::path kOwnershipDir = "/var/lib/oomlab/owned";
+
+// Where this process keeps its records: kOwnershipDir as root; as another user (who may create
+// cgroups in a delegated subtree, and scratch folders) $XDG_STATE_HOME/oomlab/owned, by default
+// ~/.local/state/oomlab/owned, which outlives a reboot as /var/lib does. Empty when the user has no
+// writable home (nobody's is /nonexistent): then nothing is recorded, and each resource's own
+// destructor is its only cleanup.
+std::filesystem::path ownership_dir();
 
 // Resource kinds, the record's "kind".
 inline constexpr const char* kOwnedSwapFile = "swap_file";
@@ -82,11 +89,11 @@ struct OwnershipRecord {
 
 // Writes the record of a resource this process has just created, before anything else happens to
 // it. `resource` holds "kind", "path" and the identity fields of that kind; the owner fields are
-// added here. Returns the record's file, to drop when the resource is removed; empty when there is
-// nowhere trusted to write (not root): then the resource's own destructor is its only cleanup.
+// added here. Returns the record's file, to drop when the resource is removed; empty when `dir` is
+// empty (ownership_dir() found nowhere to write): then the resource's own destructor is its only cleanup.
 // Throws std::runtime_error if the record folder is there but not trustworthy (a symlink, or
 // writable by others): a record there could be forged, so oomlab does not use it.
-std::filesystem::path record_ownership(nlohmann::json resource, const std::filesystem::path& dir = kOwnershipDir);
+std::filesystem::path record_ownership(nlohmann::json resource, const std::filesystem::path& dir = ownership_dir());
 
 // Adds fields to a record (a loop device's number once losetup has picked one).
 void update_ownership(const std::filesystem::path& record_file, const nlohmann::json& more);
@@ -94,10 +101,9 @@ void update_ownership(const std::filesystem::path& record_file, const nlohmann::
 // Removes a record once its resource is gone.
 void drop_ownership(const std::filesystem::path& record_file);
 
-// Every record in `dir` that can be trusted (a regular file owned by root, or by this user when
-// not root, and writable by nobody else); unreadable or forged ones are skipped and named in
-// `distrusted` if given.
-std::vector<OwnershipRecord> read_ownership_records(const std::filesystem::path& dir = kOwnershipDir,
+// Every record in `dir` that can be trusted (a regular file owned by this user, root or not, and
+// writable by nobody else); unreadable or forged ones are skipped and named in `distrusted` if given.
+std::vector<OwnershipRecord> read_ownership_records(const std::filesystem::path& dir = ownership_dir(),
                                                     std::vector<std::string>* distrusted = nullptr);
 
 // A fresh random UUID (/proc/sys/kernel/random/uuid), for mkswap --uuid: each swap device gets

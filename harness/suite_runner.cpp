@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "availability.hpp"
 #include "catalog.hpp"
 #include "cgroup.hpp"
 #include "child_process.hpp"
@@ -290,10 +291,14 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
       limits.cgroup_procs_files = cgroup->procs_files();
       limits.extra_environment.push_back(std::string(kCgroupEnvironmentVariable) + "=" + cgroup->memory_path().string());
     } catch (const std::exception& error) {
-      if (cgroup_settings) {
+      // Only a limit needs the cgroup: the `ram` profile (none) runs without one, as env says.
+      if (cgroup_settings && cgroup_settings->memory_limit_bytes) {
         return build_skipped_record(m, scale, std::string("cannot create the run's cgroup: ") + error.what(), env);
       }
-      no_cgroup_reason = error.what();
+      // What `oomlab env` says for it (availability_of) when the machine gives no cgroup; the
+      // kernel's refusal when making this one failed.
+      no_cgroup_reason = cgroups.usable() ? std::string("no tree peak: ") + error.what()
+                                          : availability_of(*m.experiment, m.profile, cgroups).tree_peak_reason;
     }
   }
   // Removed when this function returns: after the child and every process of its tree are gone.
@@ -315,7 +320,9 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   // Where the kernel counts swap per cgroup (v2 memory.stat has pswpin/pswpout from Linux 6.12),
   // the run's own counters; read before the cgroup goes.
   std::optional<std::uint64_t> cgroup_swap_ins, cgroup_swap_outs;
+  nlohmann::json cgroup_settings_held = nlohmann::json::object();  // zswap_max_bytes, io_max
   if (cgroup && !m.profile.empty()) {
+    cgroup_settings_held = cgroup->settings_read_back();
     cgroup_swap_ins = read_named_counter(cgroup->memory_path() / "memory.stat", "pswpin");
     cgroup_swap_outs = read_named_counter(cgroup->memory_path() / "memory.stat", "pswpout");
   }
@@ -325,9 +332,10 @@ nlohmann::json measure(const Measurement& m, const std::string& scale, const Run
   const Outcome outcome = classify_outcome(child, report, limits.timeout_seconds);
   nlohmann::json record = build_record(m, scale, child, report, outcome, env);
   if (m.experiment->process_tree && !no_cgroup_reason.empty()) {
-    record["tree_peak_reason"] = "no tree peak: " + no_cgroup_reason + " (RSS and PSS sums were still sampled)";
+    record["tree_peak_reason"] = no_cgroup_reason + " (RSS and PSS sums were still sampled)";
   }
   if (child.zram_peak) record.update(zram_pool_fields(*child.zram_peak));
+  record.update(cgroup_settings_held);
   if (!m.profile.empty()) {
     if (cgroup_swap_ins && cgroup_swap_outs) {
       record["swap_counter_scope"] = "cgroup";
@@ -512,7 +520,8 @@ int run_suite(const RunOptions& options) {
     const bool new_profile = index == 0 || plan[index - 1].profile != m.profile || plan[index - 1].experiment != m.experiment;
     if (new_profile) {
       active_profile.reset();  // the previous device is switched off and removed first
-      profile_skip_reason = m.profile.empty() ? "" : swap_profile_unavailable_reason(m.profile, cgroups);
+      // The same answer `oomlab env` gives for this experiment and profile.
+      profile_skip_reason = availability_of(*m.experiment, m.profile, cgroups).skip_reason;
       if (!m.profile.empty() && profile_skip_reason.empty()) {
         try {
           std::cerr << "oomlab: setting up swap profile " << m.profile << "\n";
@@ -520,7 +529,7 @@ int run_suite(const RunOptions& options) {
               m.profile, options.mem_limit_bytes.value_or(m.experiment->mem_limit_bytes_for(scale)),
               m.experiment->swap_bytes_for(scale), options.swap_directory);
         } catch (const std::exception& error) {
-          profile_skip_reason = error.what();
+          profile_skip_reason = "swap profile " + m.profile + ": " + error.what();
         }
       }
     }
@@ -537,7 +546,7 @@ int run_suite(const RunOptions& options) {
     }
     nlohmann::json record;
     if (!m.profile.empty() && !profile_skip_reason.empty()) {
-      record = build_skipped_record(m, scale, "swap profile " + m.profile + ": " + profile_skip_reason, env);
+      record = build_skipped_record(m, scale, profile_skip_reason, env);
     } else {
       const std::optional<CgroupSettings> limits =
           active_profile ? std::optional<CgroupSettings>(active_profile->cgroup_settings()) : std::nullopt;

@@ -8,19 +8,50 @@
 
 namespace oomlab {
 
+namespace {
+
+std::string needs_root_reason(const std::string& what) {
+  if (::geteuid() == 0) return "";
+  return what + " needs root (running as uid " + std::to_string(::geteuid()) + ")";
+}
+
+}  // namespace
+
+std::string swapon_unavailable_reason() {
+  if (auto reason = needs_root_reason("swapon"); !reason.empty()) return reason;
+  if (::access("/usr/sbin/swapon", X_OK) != 0 && ::access("/sbin/swapon", X_OK) != 0) return "no swapon on this machine";
+  return "";
+}
+
+std::string loop_unavailable_reason() {
+  if (auto reason = needs_root_reason("a loop device"); !reason.empty()) return reason;
+  if (::access("/dev/loop-control", F_OK) != 0) return "no loop devices";
+  return "";
+}
+
+std::string zram_unavailable_reason() {
+  if (auto reason = needs_root_reason("a zram device"); !reason.empty()) return reason;
+  if (::access("/sys/class/zram-control/hot_add", R_OK) != 0) return "no zram-control (load the zram module)";
+  return "";
+}
+
 std::string swap_profile_unavailable_reason(const std::string& profile, const CgroupSupport& cgroups) {
   if (std::find(kSwapProfiles.begin(), kSwapProfiles.end(), profile) == kSwapProfiles.end()) {
     return "unknown swap profile '" + profile + "'";
   }
   if (profile == "ram") return "";
+  // Root first: without it a swap profile cannot run whatever the cgroups allow, and that is the
+  // reason a user can act on.
+  if (profile != "none") {
+    if (auto reason = swapon_unavailable_reason(); !reason.empty()) return "a swap device: " + reason;
+  }
   if (!cgroups.usable()) return "a memory limit needs a memory cgroup: " + cgroups.unavailable_reason;
   if (profile == "none") return "";
-  if (::access("/usr/sbin/swapon", X_OK) != 0 && ::access("/sbin/swapon", X_OK) != 0) return "no swapon on this machine";
-  if ((profile == "ssd" || profile == "hdd") && ::access("/dev/loop-control", F_OK) != 0) return "no loop devices";
-  if (profile == "hdd" && !cgroups.io_throttling) return "no cgroup io throttling (v1 blkio or v2 io controller)";
-  if (profile == "zram" && ::access("/sys/class/zram-control/hot_add", R_OK) != 0) {
-    return "no zram-control (load the zram module)";
+  if (profile == "ssd" || profile == "hdd") {
+    if (auto reason = loop_unavailable_reason(); !reason.empty()) return reason;
   }
+  if (profile == "hdd" && !cgroups.io_throttling) return "no cgroup io throttling (v1 blkio or v2 io controller)";
+  if (profile == "zram") return zram_unavailable_reason();
   return "";
 }
 
@@ -45,7 +76,13 @@ CgroupSettings SwapProfile::cgroup_settings() const {
   settings.swap_limit_bytes = name_ == "none" ? 0 : swap_bytes_;
   // A child cgroup inherits its parent's swappiness, which may be 0 (never swap): set the kernel default.
   settings.swappiness = 60;
-  if (name_ == "hdd") settings.read_throttle = ReadThrottle{device_->major(), device_->minor(), kHddReadIops, kHddReadBytesPerSecond};
+  // The disk profiles measure a disk: zswap (where the kernel lets a cgroup limit it) must not
+  // compress the job's pages in RAM on their way there.
+  if (name_ == "ssd" || name_ == "hdd") settings.zswap_limit_bytes = 0;
+  if (name_ == "hdd") {
+    settings.io_throttle = IoThrottle{device_->major(), device_->minor(), kHddReadIops, kHddReadBytesPerSecond,
+                                      kHddWriteIops, kHddWriteBytesPerSecond};
+  }
   return settings;
 }
 

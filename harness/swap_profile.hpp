@@ -3,11 +3,13 @@
 //   none  the limit, and no swap: expect the OOM killer.
 //   ssd   the limit, swap on the local disk (a loop device with direct I/O over a file, marked
 //         non-rotational).
-//   hdd   the same device, slowed to HDD-like behaviour for the measured processes: a cgroup read
-//         throttle of ~120 random reads per second and 100 MB/s (v1 blkio.throttle.*, v2 io.max).
-//         Only reads are throttled: the kernel's swap-out writes are not charged to the job's
-//         cgroup, and a real HDD is slow at both. Swap-ins, which the job waits for, are what it
-//         emulates.
+//   hdd   the same device, slowed to HDD-like behaviour for the measured processes: a cgroup
+//         throttle of ~120 random reads per second and 100 MB/s (v1 blkio.throttle.*, v2 io.max),
+//         and on v2 the same for writes: v2 charges a page's swap-out to the cgroup that owns it,
+//         so the job waits for its own swap-outs as on a real HDD. v1 never sees swap-out writes,
+//         so there only swap-ins, which the job waits for, are slowed.
+//   The disk profiles set memory.zswap.max to 0 on v2 where it exists, so that zswap does not
+//   keep the job's pages compressed in RAM instead of on the disk measured.
 //   zram  the limit, compressed swap in RAM (lz4).
 #pragma once
 
@@ -31,8 +33,17 @@ inline const std::vector<std::string> kSwapProfiles = {"ram", "none", "ssd", "hd
 // HDD-like throttle: a 7200 rpm disk does 80-125 random 4 KiB reads per second, ~100 MB/s in sequence.
 inline constexpr std::uint64_t kHddReadIops = 120;
 inline constexpr std::uint64_t kHddReadBytesPerSecond = 100'000'000;
+// Writes: the same head, the same limits (a disk's write cache helps sequential writes, not seeks).
+inline constexpr std::uint64_t kHddWriteIops = 120;
+inline constexpr std::uint64_t kHddWriteBytesPerSecond = 100'000'000;
 
-// Why `profile` cannot run on this machine, or "" if it can.
+// Why swap devices cannot be made here, or "": each needs root, and the tool or driver.
+std::string swapon_unavailable_reason();
+std::string loop_unavailable_reason();
+std::string zram_unavailable_reason();
+
+// Why `profile` cannot run on this machine, or "" if it can: `ram` always can; `none` needs a memory
+// cgroup (root, or a delegated v2 cgroup); `ssd`, `hdd` and `zram` also need root (swapon, loop, zram).
 std::string swap_profile_unavailable_reason(const std::string& profile, const CgroupSupport& cgroups);
 
 // A profile made ready: its swap device exists while this object lives.

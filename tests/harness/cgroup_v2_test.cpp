@@ -4,6 +4,8 @@
 // per open file, on kernels 6.12 and later. These tests run in `make test-v2`'s guest, as root.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -133,6 +135,37 @@ TEST(CgroupV2, TreePeakScopeIsWhatTheKernelAllows) {
   } else {
     EXPECT_EQ(window.scope(), "child_lifetime");
     EXPECT_GE(peak_bytes, 64 * kMiB);
+  }
+}
+
+// The disk profiles' settings: zswap kept out (memory.zswap.max 0, from Linux 5.19) and the HDD
+// model's write limits beside its read limits in io.max, since v2 charges swap-out to the job.
+TEST(CgroupV2, ZswapLimitAndWriteThrottleReachTheKernel) {
+  if (const auto why = skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  const auto support = oomlab::probe_cgroups();
+  ASSERT_TRUE(support.usable()) << support.unavailable_reason;
+  if (!support.io_throttling) GTEST_SKIP() << "no io controller for run cgroups here";
+  // A whole disk: io.max takes disks, not partitions (the guest's /var/tmp is one).
+  struct stat disk {};
+  ASSERT_EQ(::stat("/var/tmp", &disk), 0);
+  if (fs::exists(fs::path("/sys/dev/block") / (std::to_string(major(disk.st_dev)) + ":" + std::to_string(minor(disk.st_dev))) / "partition")) {
+    GTEST_SKIP() << "/var/tmp is on a partition";
+  }
+  oomlab::CgroupSettings settings;
+  settings.memory_limit_bytes = 64 * kMiB;
+  settings.swap_limit_bytes = 64 * kMiB;
+  settings.zswap_limit_bytes = 0;
+  settings.io_throttle = oomlab::IoThrottle{major(disk.st_dev), minor(disk.st_dev), 120, 100'000'000, 120, 100'000'000};
+  oomlab::RunCgroup cgroup(support, settings);
+  const nlohmann::json held = cgroup.settings_read_back();
+  if (fs::exists(cgroup.memory_path() / "memory.zswap.max")) {
+    EXPECT_EQ(held.value("zswap_max_bytes", std::uint64_t{1}), 0u) << held.dump();
+  } else {
+    EXPECT_FALSE(held.contains("zswap_max_bytes")) << held.dump();
+  }
+  const std::string io_max = held.value("io_max", "");
+  for (const char* limit : {"riops=120", "rbps=100000000", "wiops=120", "wbps=100000000"}) {
+    EXPECT_NE(io_max.find(limit), std::string::npos) << limit << " not in '" << io_max << "'";
   }
 }
 

@@ -182,4 +182,47 @@ TEST(Scratch, OnlyTheRecordedFolderOfTheRecordedOwnerIsRemoved) {
   fs::remove_all(dir);
 }
 
+// A user who may make cgroups (a delegated v2 subtree) and scratch folders keeps records where only
+// that user writes, so that `oomlab cleanup` as that user finds them; a user without a home keeps none.
+// Run as root, the child becomes `nobody` (uid 65534) to see what a user gets.
+TEST(Ownership, AUserKeepsRecordsInItsOwnStateFolder) {
+  if (::geteuid() != 0) {
+    const fs::path dir = oomlab::ownership_dir();
+    if (!dir.empty()) {
+      EXPECT_NE(dir, oomlab::kOwnershipDir);
+    }
+    GTEST_SKIP() << "needs root to become another user for the rest";
+  }
+  EXPECT_EQ(oomlab::ownership_dir(), oomlab::kOwnershipDir);
+  const fs::path home = fresh_dir("home");
+  fs::create_directories(home);
+  ASSERT_EQ(::chown(home.c_str(), 65534, 65534), 0);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(10);
+    ::unsetenv("XDG_STATE_HOME");
+    ::setenv("HOME", home.c_str(), 1);
+    const fs::path expected = home / ".local" / "state" / "oomlab" / "owned";
+    if (oomlab::ownership_dir() != expected) ::_exit(11);
+    const fs::path record = oomlab::record_ownership({{"kind", "cgroup"}, {"path", "/sys/fs/cgroup/x"}});
+    if (record.parent_path() != expected) ::_exit(12);
+    struct stat status {};
+    if (::stat(expected.c_str(), &status) != 0 || (status.st_mode & 0777) != 0700) ::_exit(13);
+    if (oomlab::read_ownership_records().size() != 1) ::_exit(14);
+    ::setenv("HOME", "/nonexistent", 1);
+    if (!oomlab::ownership_dir().empty()) ::_exit(15);
+    if (!oomlab::record_ownership({{"kind", "cgroup"}, {"path", "/sys/fs/cgroup/y"}}).empty()) ::_exit(16);
+    ::setenv("XDG_STATE_HOME", (home / "state").c_str(), 1);
+    if (oomlab::ownership_dir() != home / "state" / "oomlab" / "owned") ::_exit(17);
+    ::_exit(0);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  fs::remove_all(home);
+  // 11: another folder; 12: the record elsewhere; 13: not 0700; 14: not read back; 15, 16: a
+  // home that does not exist still used; 17: XDG_STATE_HOME ignored.
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+}
+
 }  // namespace
