@@ -21,5 +21,9 @@ def test_timeline_reaches_the_kernels_peak(oomlab, tmp_path):
     [record] = [json.loads(line) for path in tmp_path.rglob("*.jsonl") for line in path.read_text().splitlines()]
     timeline = record["timeline"]
     assert timeline["run_start_seconds"] < timeline["run_end_seconds"]
-    # The sampled curve reaches the kernel's peak (within the 5% a sample interval can miss).
-    assert max(timeline["rss_bytes"]) >= 0.95 * record["peak_rss_bytes"]
+    # The sampled curve reaches the kernel's peak within what one sample interval can miss: the
+    # steepest rise between two samples (a busy machine writes less per interval, a quiet one more).
+    rss = timeline["rss_bytes"]
+    steepest_step_bytes = max(later - earlier for earlier, later in zip(rss, rss[1:]))
+    assert len(rss) >= 3
+    assert max(rss) >= record["peak_rss_bytes"] - steepest_step_bytes
