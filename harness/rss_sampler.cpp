@@ -21,8 +21,8 @@ namespace {
 
 const std::uint64_t kPageSizeBytes = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 
-// How often the member list of a tree is refreshed, in ticks: new workers appear within this.
-constexpr std::size_t kMembershipRefreshTicks = 4;
+// How often the member list of a tree is refreshed, in ticks (of 20 ms): new workers appear within 40 ms.
+constexpr std::size_t kMembershipRefreshTicks = 2;
 
 // smaps_rollup runs at most every 25 ms, and the sampler's own (not the child's requested ones) take
 // at most 1/options.pss_cost_ratio of the time so far, as predicted before each one.

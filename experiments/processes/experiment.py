@@ -300,6 +300,7 @@ def small_chunks(run, workers):
     pieces = (data[start:start + CHUNK_VALUES] for start in range(0, run.size, CHUNK_VALUES))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         sum(pool.imap_unordered(sum_piece, pieces))
+        run.sample_tree()  # the workers are still there: a quick run can end between two samples
         run.stop()
 
 
