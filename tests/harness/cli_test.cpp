@@ -156,8 +156,10 @@ TEST_F(FaultyRun, CppExceptionIsAnErrorWithItsMessage) {
 TEST_F(FaultyRun, HangingVariantsStopAtTheTimeCap) {
   for (const std::string key : {"py:sleeps", "cpp:sleeps"}) {
     EXPECT_EQ(records_.at(key).at("outcome"), "timeout") << key;
-    // Killed at the cap: a cap check with a 2x margin, never a speed (a busy machine is slow).
-    EXPECT_LT(records_.at(key).at("child_wall_seconds").get<double>(), 2.0 * cap_seconds()) << key;
+    // Killed by the parent at this run's cap (the record says which cap), not by anything else: no
+    // wall time is compared, since a busy machine (or an emulated guest) reaps a killed child late.
+    const std::string reason = records_.at(key).at("reason");
+    EXPECT_EQ(reason.rfind("stopped at the time cap of " + std::to_string(cap_seconds()) + " s", 0), 0u) << reason;
     // How far it got: the last progress note before the kill.
     const auto& progress = records_.at(key).at("progress");
     EXPECT_EQ(progress.at("done"), 1) << key;
@@ -335,8 +337,9 @@ TEST(CliSignals, CtrlZStopsTheChildTooAndTheCapCountsRunningTimeOnly) {
   const auto records = read_records(results_dir / "m" / "lifecycle.jsonl");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].at("outcome"), "ok") << records[0].value("reason", "");
-  // Not a speed: the child cannot end before SIGCONT, 5 s after the stop, so its wall time is above
-  // the 4 s cap by construction; it is still not a timeout.
+  // The child was alive past the 4 s cap by construction (it cannot end before SIGCONT, 5 s after
+  // the stop), and it is still not a timeout: the stopped time did not count. Its wall time is a
+  // lower bound set by this test's own sleep, not a speed of the machine.
   EXPECT_GT(records[0].at("child_wall_seconds").get<double>(), 4.0);
   std::filesystem::remove_all(results_dir);
 }
