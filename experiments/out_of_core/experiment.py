@@ -146,6 +146,10 @@ def variant_remedy_chunked(run):
             chunk = read_rows(path, first_row, chunk_rows)  # the previous chunk goes only now
             sums += chunk.sum(axis=0)
             counts += histogram(chunk)
+            if rows == 0:
+                # The tree's PSS at its plateau (a chunk held), asked for rather than left to the
+                # periodic walks, which a short run can end between.
+                run.sample_tree()
             rows += chunk_rows
         report(run, sums / rows, counts)
         run.stop()
@@ -220,6 +224,7 @@ def variant_remedy_dask(run):
         # One compute for both results: each chunk is read once and feeds both reductions.
         means, counts = dask.compute(data.mean(axis=0), counts)
         run.add_metric("compute_seconds", time.perf_counter() - started)
+        run.sample_tree()  # the cluster's PSS while it is alive: a short compute can end between two walks
         peaks = client.run(_peak)
         report(run, means, counts)
         run.add_metric("worker_peak_rss_bytes", float(max(peaks.values())))
