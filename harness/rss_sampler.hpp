@@ -4,7 +4,8 @@
 // For a process tree (multiprocessing) it follows every process of the tree: their RSS sum each
 // tick (what a task manager shows: shared pages counted once per process), and now and then their
 // PSS sum (shared pages split between sharers: the truth) and USS (private pages) per process, from
-// smaps_rollup. smaps_rollup walks page tables, so its cadence adapts to keep its cost near 1%.
+// smaps_rollup. smaps_rollup walks page tables, so its walks are spaced to keep their cost within a
+// budget (SamplerOptions::pss_cost_ratio), and none is taken in the first 25 ms.
 #pragma once
 
 #include <sys/types.h>
@@ -114,11 +115,11 @@ class RssSampler {
   std::vector<std::uint64_t> rss_bytes_;
   std::vector<std::uint32_t> process_counts_;
 
-  std::chrono::steady_clock::time_point next_pss_at_{};
+  std::chrono::steady_clock::time_point next_pss_at_;
   // smaps_rollup's cost grows with the resident pages it walks: the last one's seconds per byte of
   // the tree's RSS predicts the next one's, so an expensive walk is not started before the budget
   // (options_.pss_cost_ratio) has room for it.
-  double pss_seconds_per_rss_byte_ = 0;
+  double pss_seconds_per_rss_byte_;
   double periodic_pss_seconds_ = 0;  // spent so far on the sampler's own PSS samples
   std::uint64_t last_rss_sum_bytes_ = 0;
   std::vector<double> pss_t_seconds_;
