@@ -144,6 +144,22 @@ void EmbeddedPython::call_variant(const std::string& name, MeasuredRun& run) {
   }
 }
 
+void EmbeddedPython::run_exit_hooks() {
+  try {
+    // The order of Py_FinalizeEx (CPython 3.11, Python/pylifecycle.c): wait_for_thread_shutdown,
+    // then the atexit callbacks, then the standard streams' flush.
+    py::module_::import("threading").attr("_shutdown")();
+    py::module_::import("atexit").attr("_run_exitfuncs")();
+    py::object sys = py::module_::import("sys");
+    for (const char* stream : {"stdout", "stderr"}) {
+      py::object file = sys.attr(stream);
+      if (!file.is_none()) file.attr("flush")();
+    }
+  } catch (py::error_already_set& error) {
+    error.discard_as_unraisable("oomlab: while running the exit hooks");
+  }
+}
+
 nlohmann::json EmbeddedPython::describe_interpreter() const {
   py::object sys = py::module_::import("sys");
   nlohmann::json description = {

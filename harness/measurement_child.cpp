@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -53,7 +54,13 @@ int run_measurement_child(const MeasurementRequest& request, int report_fd) {
       run_python_variant(request, run, report, python);
     }
   });
-  python.reset();  // Py_Finalize, after the report (the parent allows it a grace period)
+  if (python) {
+    // After the report (the parent allows this a grace period): the interpreter's exit hooks, then
+    // the process ends without freeing each object (see EmbeddedPython::run_exit_hooks).
+    python->run_exit_hooks();
+    std::fflush(nullptr);
+    ::_exit(exit_code);
+  }
   return exit_code;
 }
 

@@ -360,6 +360,31 @@ TEST(CliShutdown, ALeftoverThreadDoesNotTurnAnOkIntoATimeout) {
   std::filesystem::remove_all(results_dir);
 }
 
+// After the report a measurement child ends without Py_Finalize's teardown of every object, but what
+// the interpreter's exit does that others can see still happens: atexit hooks, weakref.finalize
+// (a TemporaryDirectory removed), the standard streams flushed.
+TEST(CliShutdown, TheInterpretersExitHooksStillRun) {
+  const auto results_dir = fresh_results_dir("exit-hooks");
+  const auto notes = results_dir / "exit-notes";
+  const auto result = run_command("OOMLAB_MACHINE_ID=m OOMLAB_FIXTURE_EXIT_NOTES=" + notes.string() + " " + kFixtureCli +
+                                  " run lifecycle --lang py --variant leaves_exit_work --repeat 1 --results " +
+                                  results_dir.string());
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const auto records = read_records(results_dir / "m" / "lifecycle.jsonl");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].at("outcome"), "ok") << records[0].value("reason", "");
+  EXPECT_EQ(records[0].value("killed_after_report", false), false);
+  std::ifstream in(notes);
+  std::string folder, hook;
+  std::getline(in, folder);
+  std::getline(in, hook);
+  ASSERT_FALSE(folder.empty());
+  EXPECT_FALSE(std::filesystem::exists(folder)) << "the TemporaryDirectory was left: " << folder;
+  EXPECT_EQ(hook, "atexit ran");
+  EXPECT_TRUE(contains(result.err, "a line left in stdout's buffer")) << result.err;
+  std::filesystem::remove_all(results_dir);
+}
+
 // The same for the child that lists the variants: a thread started on import does not hold the run.
 TEST(CliShutdown, AThreadStartedOnImportHoldsNeitherTheListingNorTheMeasurement) {
   const auto results_dir = fresh_results_dir("import-thread");
