@@ -315,12 +315,18 @@ TEST(CliSignals, SighupIgnoredAtStartStaysIgnored) {
 }
 
 // Ctrl-Z stops the measurement child with the parent, SIGCONT resumes both, and the time both were
-// stopped does not count against the cap: stopped for 5 s under a 4 s cap, the 1.5 s nap is still ok.
+// stopped does not count against the cap: stopped for 5 s under a 4 s cap, the run is still ok. The
+// variant waits for a file that the test writes only after SIGCONT, so it cannot have ended before
+// the stop reached it, whatever the machine's load (a 1.5 s nap once had, on a busy machine).
 TEST(CliSignals, CtrlZStopsTheChildTooAndTheCapCountsRunningTimeOnly) {
   const auto results_dir = fresh_results_dir("stop");
-  const pid_t pid = start_fixture_cli({"run", "lifecycle", "--lang", "py", "--variant", "naps", "--repeat", "1",
+  std::filesystem::create_directories(results_dir);
+  const auto go_file = results_dir / "go";
+  ::setenv("OOMLAB_FIXTURE_GO_FILE", go_file.c_str(), 1);  // inherited by the CLI and its child
+  const pid_t pid = start_fixture_cli({"run", "lifecycle", "--lang", "py", "--variant", "waits_for_go", "--repeat", "1",
                                        "--timeout", "4", "--results", results_dir.string()});
-  const pid_t child = wait_for_measurement_child("naps");
+  ::unsetenv("OOMLAB_FIXTURE_GO_FILE");
+  const pid_t child = wait_for_measurement_child("waits_for_go");
   ASSERT_NE(child, 0);
   ::kill(pid, SIGTSTP);
   int status = 0;
@@ -331,6 +337,7 @@ TEST(CliSignals, CtrlZStopsTheChildTooAndTheCapCountsRunningTimeOnly) {
   EXPECT_EQ(child_state, 'T') << "the measurement child kept running while oomlab was stopped";
   ::sleep(5);
   ::kill(pid, SIGCONT);
+  std::ofstream(go_file) << "go\n";
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
