@@ -296,12 +296,14 @@ def test_each_swap_device_is_what_its_profile_says(swap_capable, quick_records):
 
 
 def test_the_ram_profile_never_swaps(swap_capable, quick_records):
-    # Without a limit nothing of the job goes to swap, so reading it back never waits for a device:
-    # no major fault in the measured phase. (Per process: the machine-wide swap counters also move
-    # when another run swaps at the same time.)
+    # Without a limit nothing of the job goes to swap, so reading it back never waits for a device. A
+    # major fault in the measured phase is any page read from a device, also a file's: a page of a
+    # shared library's code that the page cache had let go (seen once: 1 fault). A job that swapped
+    # would fault thousands of times (the buffer is 24,576 pages), so at most 8 is still "never swaps".
+    # (Per process: the machine-wide swap counters also move when another run swaps at the same time.)
     for record in [r for r in quick_records("swap") if r.get("swap_profile") == "ram" and r["base_variant"] != "noop"]:
         assert record["outcome"] == "ok", record.get("reason")
-        assert record["run_major_faults"] == 0, record["variant"]
+        assert record["run_major_faults"] <= 8, record["variant"]
         assert "mem_limit_bytes" not in record
 
 
