@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <chrono>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -30,21 +31,31 @@ enum class DataKind { smooth, random };
 // as one word, and would make zram look free). Mirrors experiment.py's written_buffer:
 //   smooth  a sensor series at 0.01 resolution, doubles: a random walk of -1, 0 or +1 counts
 //   random  uniform random bytes: incompressible
-std::vector<unsigned char> written_buffer(std::int64_t size_mib, DataKind kind = DataKind::smooth) {
-  std::vector<unsigned char> buffer(static_cast<std::size_t>(size_mib) << 20);
+// The buffer's bytes are left uninitialised (not a std::vector, which writes zeros first): under the
+// limit, a zeroing pass would push the first pages out to swap and the real write would fault them back
+// in, a swap-in per page during setup (at 120 per second on the emulated HDD).
+struct WrittenBuffer {
+  std::unique_ptr<unsigned char[]> bytes;
+  std::size_t size;
+  unsigned char operator[](std::size_t index) const { return bytes[index]; }
+};
+
+WrittenBuffer written_buffer(std::int64_t size_mib, DataKind kind = DataKind::smooth) {
+  const std::size_t size = static_cast<std::size_t>(size_mib) << 20;
+  WrittenBuffer buffer{std::unique_ptr<unsigned char[]>(new unsigned char[size]), size};  // new T[n]: no zeroing
   std::mt19937_64 generator(0);
   if (kind == DataKind::random) {
-    for (std::size_t i = 0; i + 8 <= buffer.size(); i += 8) {
+    for (std::size_t i = 0; i + 8 <= buffer.size; i += 8) {
       const std::uint64_t bits = generator();
-      std::memcpy(&buffer[i], &bits, 8);
+      std::memcpy(&buffer.bytes[i], &bits, 8);
     }
     return buffer;
   }
   std::int64_t counts = 0;
-  for (std::size_t i = 0; i + 8 <= buffer.size(); i += 8) {
+  for (std::size_t i = 0; i + 8 <= buffer.size; i += 8) {
     counts += static_cast<std::int64_t>(generator() % 3) - 1;
     const double reading = 20.0 + 0.01 * static_cast<double>(counts);
-    std::memcpy(&buffer[i], &reading, 8);
+    std::memcpy(&buffer.bytes[i], &reading, 8);
   }
   return buffer;
 }
@@ -74,8 +85,8 @@ long major_faults_so_far() {
 }
 
 // Times single-page reads of `buffer` in a random order; faulting ones are kept (see the variants below).
-void probe_swap_in_latency(oomlab::MeasuredRun& run, const std::vector<unsigned char>& buffer) {
-  const std::vector<std::size_t> order = pages_in_random_order(buffer.size() / kPageBytes);
+void probe_swap_in_latency(oomlab::MeasuredRun& run, const WrittenBuffer& buffer) {
+  const std::vector<std::size_t> order = pages_in_random_order(buffer.size / kPageBytes);
   run.start();
   std::vector<double> fault_seconds;
   volatile unsigned char sink = 0;
@@ -103,10 +114,10 @@ void probe_swap_in_latency(oomlab::MeasuredRun& run, const std::vector<unsigned 
 }  // namespace
 
 OOMLAB_VARIANT(swap, sequential, "3 passes over the buffer, page by page in address order: readahead helps") {
-  std::vector<unsigned char> buffer = written_buffer(run.size());
+  const WrittenBuffer buffer = written_buffer(run.size());
   run.start();
   const auto started = std::chrono::steady_clock::now();
-  const std::size_t pages = buffer.size() / kPageBytes;
+  const std::size_t pages = buffer.size / kPageBytes;
   const std::size_t pages_read = kSequentialPasses * pages;
   std::size_t sum = 0;
   for (int pass = 0; pass < kSequentialPasses; ++pass) {
@@ -122,8 +133,8 @@ OOMLAB_VARIANT(swap, sequential, "3 passes over the buffer, page by page in addr
 }
 
 OOMLAB_VARIANT(swap, random, "every page of the buffer once, in random order: each swapped page is a fault") {
-  std::vector<unsigned char> buffer = written_buffer(run.size());
-  const std::vector<std::size_t> order = pages_in_random_order(buffer.size() / kPageBytes);
+  const WrittenBuffer buffer = written_buffer(run.size());
+  const std::vector<std::size_t> order = pages_in_random_order(buffer.size / kPageBytes);
   run.start();
   const auto started = std::chrono::steady_clock::now();
   std::size_t sum = 0;
