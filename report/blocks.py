@@ -56,7 +56,7 @@ class Figure:
     name: str
     caption: str
     svg_path: Path
-    png_path: Path
+    png_path: Path | None  # None when the report was made with --no-png
     machine_id: str = ""
     command: str = ""  # the oomlab command that measures the figure's data again
 

@@ -8,6 +8,7 @@ markers, variants by marker shape and line style, and no two curves of one figur
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import matplotlib
 
@@ -185,3 +186,16 @@ def count_axis(axis, values=()):
 
 def close(figure):
     plt.close(figure)
+
+
+def save(figure, out_dir, stem, png=True):
+    """Writes figure as OUT_DIR/STEM.svg (what the pages show) and, with png, as STEM.png at 120 dpi (for
+    slides), then closes it. Returns (svg_path, png_path or None)."""
+    svg_path = Path(out_dir) / f"{stem}.svg"
+    figure.savefig(svg_path, format="svg", metadata={"Date": None})
+    png_path = None
+    if png:
+        png_path = Path(out_dir) / f"{stem}.png"
+        figure.savefig(png_path, format="png", dpi=120, metadata={"Software": None})
+    close(figure)
+    return svg_path, png_path

@@ -19,7 +19,7 @@ from report import records as rec
 from report import reproduce
 from report.figure_style import (HORIZONTAL_BARS_FROM, LINE_VARIANTS, OUTCOME_SHORT, Drawn, close, count_axis, lang_label,
                                  lang_style, line_styles, plt, safe_name, shown_note, sort_langs, sort_variants,
-                                 shown_variants, spans_orders)
+                                 save, shown_variants, spans_orders)
 from report.units import MIB, format_size
 
 __all__ = ["FigureFile", "FigureContext", "make_figures", "sort_langs", "sort_variants"]
@@ -30,7 +30,7 @@ class FigureFile:
     name: str
     caption: str
     svg_path: Path
-    png_path: Path
+    png_path: Path | None  # None when the report was made with --no-png
     machine_id: str
     command: str = ""  # what to run to measure this figure's data again
 
@@ -49,9 +49,9 @@ class FigureContext:
         return sort_variants(r["variant"] for r in self.records if r["lang"] == lang)
 
 
-def make_figures(experiment, records, out_dir, entries=(), benchmarks=(), warn=rec.warn):
+def make_figures(experiment, records, out_dir, entries=(), benchmarks=(), warn=rec.warn, png=True):
     """All figures of one experiment, per machine. records: current records of any outcome;
-    benchmarks: benchmarks.BenchmarkRun of any machine and experiment."""
+    benchmarks: benchmarks.BenchmarkRun of any machine and experiment; png: a PNG beside each SVG."""
     own = [r for r in records if r["experiment"] == experiment.name]
     own_benchmarks = {run.machine_id: run for run in benchmarks if run.experiment == experiment.name}
     machine_ids = sorted(set(rec.machines(own)) | set(own_benchmarks))
@@ -73,10 +73,7 @@ def make_figures(experiment, records, out_dir, entries=(), benchmarks=(), warn=r
                 continue
             for one in ([drawn] if isinstance(drawn, Drawn) else drawn or []):
                 name = f"{experiment.name}-{kind}{one.suffix}{suffix}"
-                svg_path, png_path = out_dir / f"{name}.svg", out_dir / f"{name}.png"
-                one.figure.savefig(svg_path, format="svg", metadata={"Date": None})
-                one.figure.savefig(png_path, format="png", dpi=120, metadata={"Software": None})
-                close(one.figure)
+                svg_path, png_path = save(one.figure, out_dir, name, png)
                 made.append(FigureFile(name, f"{one.caption} (machine {machine_id}).", svg_path, png_path,
                                        machine_id, _command(experiment.name, here, one.scope)))
     return made
@@ -310,17 +307,18 @@ _SHARED_FOR_WORKERS = {}
 
 def _make_figures_in_worker(experiment, entries):
     shared = _SHARED_FOR_WORKERS
-    return make_figures(experiment, shared["records"], shared["out_dir"], entries, shared["benchmarks"])
+    return make_figures(experiment, shared["records"], shared["out_dir"], entries, shared["benchmarks"],
+                        png=shared["png"])
 
 
-def make_all_figures(experiments, records, out_dir, entries_by_experiment, benchmarks=()):
+def make_all_figures(experiments, records, out_dir, entries_by_experiment, benchmarks=(), png=True):
     """{experiment name: [FigureFile]} for every experiment, drawn by one process per core: matplotlib's
     layout and rendering take most of the report's time, and the experiments' figures are independent."""
     workers = min(len(experiments), os.cpu_count() or 1)
     if workers <= 1:
-        return {e.name: make_figures(e, records, out_dir, entries_by_experiment.get(e.name, []), benchmarks)
+        return {e.name: make_figures(e, records, out_dir, entries_by_experiment.get(e.name, []), benchmarks, png=png)
                 for e in experiments}
-    _SHARED_FOR_WORKERS.update(records=records, out_dir=out_dir, benchmarks=benchmarks)
+    _SHARED_FOR_WORKERS.update(records=records, out_dir=out_dir, benchmarks=benchmarks, png=png)
     try:
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers,
                                                     mp_context=multiprocessing.get_context("fork")) as pool:

@@ -37,6 +37,9 @@ def parse_args(argv):
                         help="output directory (default: <repo>/report/out)")
     parser.add_argument("--workshop", type=Path, default=REPO / "docs" / "workshop.md",
                         help="workshop template rendered to OUT/workshop.md (default: <repo>/docs/workshop.md)")
+    parser.add_argument("--png", action=argparse.BooleanOptionalAction, default=True,
+                        help="also write each figure as a 120 dpi PNG, for slides (the pages show the SVGs; "
+                             "default: yes)")
     parser.add_argument("--run-status", action="append", default=[], metavar="TEXT",
                         help="how a measuring step of `make report` ended, shown on the page (repeatable)")
     return parser.parse_args(argv)
@@ -81,11 +84,13 @@ def main(argv=None):
     entries_by_experiment = {}
     for entry in entries:
         entries_by_experiment.setdefault(entry["experiment"], []).append(entry)
-    figure_files = figures.make_all_figures(experiments, records, figures_dir, entries_by_experiment, benchmarks)
+    figure_files = figures.make_all_figures(experiments, records, figures_dir, entries_by_experiment, benchmarks,
+                                            png=args.png)
     for made in figure_files.values():
         for figure in made:
             wrote(figure.svg_path)
-            wrote(figure.png_path)
+            if figure.png_path:
+                wrote(figure.png_path)
 
     data = sections.ReportData(experiments=experiments, records=records, ignored=ignored, entries=entries,
                                article_claims=article_claims, figures=figure_files,
@@ -93,7 +98,7 @@ def main(argv=None):
                                run_status=args.run_status, head=versions.head or "",
                                report_steps=report_steps.load(results_dirs),
                                measured=measured.load_measure_records(results_dirs), figures_dir=figures_dir,
-                               tool_comparisons=measured.load_tool_comparisons(results_dirs))
+                               tool_comparisons=measured.load_tool_comparisons(results_dirs), png=args.png)
     document = sections.build_document(data)
 
     page = render_html.render(document)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from report import blocks as b
 from report import records as rec
-from report.figure_style import SERIES_COLORS, LINE_STYLES, Drawn, close, plt, safe_name
+from report.figure_style import SERIES_COLORS, LINE_STYLES, Drawn, plt, safe_name, save
 from report.figures_timeline import decimate, load_timeline
 from report.units import MIB, format_bytes
 
@@ -120,7 +120,7 @@ SUMMARY_HEADER = ["profile", "outcome", "time (median)", "vs ram", "tree peak", 
                   "largest process (`/usr/bin/time`)", "RSS sum", "swap used", "runs"]
 
 
-def timeline_figure(machine_id, name, records, out_dir, stem):
+def timeline_figure(machine_id, name, records, out_dir, stem, png=True):
     """The tree's charge (the cgroup's, else the RSS sum) over time, one curve per profile (first run)."""
     first = {}
     for record in sorted(records, key=lambda r: r.get("repeat") or 0):
@@ -147,15 +147,12 @@ def timeline_figure(machine_id, name, records, out_dir, stem):
     axis.legend(loc="best")
     drawn = Drawn(figure, f"`{name}`: the memory charged to its cgroup over time (the RSS sum where there was no cgroup), "
                           f"the first run of each profile; thin lines are limits")
-    svg_path, png_path = Path(out_dir) / f"{stem}.svg", Path(out_dir) / f"{stem}.png"
-    drawn.figure.savefig(svg_path, format="svg", metadata={"Date": None})
-    drawn.figure.savefig(png_path, format="png", dpi=120, metadata={"Software": None})
-    close(drawn.figure)
+    svg_path, png_path = save(drawn.figure, out_dir, stem, png)
     return b.Figure(stem, drawn.caption + f" (machine {machine_id}).", svg_path, png_path, machine_id,
                     next(iter(first.values())).get("command", ""))
 
 
-def section(document, records, figures_dir, heading_level=2, tool_comparisons=None):
+def section(document, records, figures_dir, heading_level=2, tool_comparisons=None, png=True):
     """'Measured commands': what each tool says about a known tree, then a table and a timeline per
     command; nothing when there are neither."""
     grouped = commands(records)
@@ -182,7 +179,8 @@ def section(document, records, figures_dir, heading_level=2, tool_comparisons=No
         if succeeded:
             document.add(b.Paragraph(f"Limit search: the smallest limit without swap that succeeded was "
                                      f"{format_bytes(min(succeeded))} ({len(answers)} probes)."))
-        figure = timeline_figure(machine_id, name, runs, figures_dir, stem=f"measure-{index + 1}-{safe_name(name)}")
+        figure = timeline_figure(machine_id, name, runs, figures_dir, stem=f"measure-{index + 1}-{safe_name(name)}",
+                                 png=png)
         if figure:
             document.figures[figure.name] = figure
             document.add(figure)

@@ -48,6 +48,7 @@ class ReportData:
     measured: list = field(default_factory=list)    # `oomlab measure` records (report/measured.py)
     tool_comparisons: dict = field(default_factory=dict)  # machine → tools/compare_peak_tools.py's result
     figures_dir: Path = None                        # where the measured commands' figures go
+    png: bool = True                                # a PNG beside each figure's SVG
 
 
 link_to_experiment = b.link_to_experiment
@@ -87,7 +88,8 @@ def build_document(data):
             beyond_started = True
         _experiment_section(document, data, experiment, verdicts, several_machines)
     if (data.measured or data.tool_comparisons) and data.figures_dir:
-        measured.section(document, data.measured, data.figures_dir, tool_comparisons=data.tool_comparisons)
+        measured.section(document, data.measured, data.figures_dir, tool_comparisons=data.tool_comparisons,
+                         png=data.png)
     _environment(document, data)
     status.failures_section(document, data, by_name)
     at = f" at commit `{data.head[:12]}`" if data.head else ""

@@ -96,6 +96,10 @@ def main():
     save()  # the pages quote the measuring steps; their own step is added once it is done
     report_command = [python, str(REPO / "report" / "make_report.py"), "--results", str(options.results),
                       "--out", str(options.out)]
+    if options.scale == "quick":
+        # A fast look in the browser, which shows the SVGs: the PNGs for slides (a quarter of the
+        # report's time) come with the other scales.
+        report_command.append("--no-png")
     for status in run_status:
         report_command += ["--run-status", status]
     code = timed("report", report_command)

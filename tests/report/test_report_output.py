@@ -63,6 +63,24 @@ def test_the_report_is_built_and_every_file_is_announced(built_report):
     assert "calibrate-bytes-per-element" not in svgs  # size_unit MiB: bytes per element means nothing
 
 
+def test_without_png_the_figures_are_svg_only_and_the_page_is_whole(built_report, tmp_path):
+    # make report SCALE=quick asks for no PNGs: the pages show the SVGs, so nothing may point at a PNG.
+    import contextlib
+    import io
+
+    from report import make_report
+    out = tmp_path / "out"
+    with contextlib.redirect_stderr(io.StringIO()) as stderr:
+        code = make_report.main(["--results", str(built_report.results), "--experiments", str(built_report.experiments),
+                                 "--out", str(out), "--no-png"])
+    assert code == 0
+    svgs = sorted(p.stem for p in (out / "figures").glob("*.svg"))
+    assert svgs == sorted(p.stem for p in (built_report.out / "figures").glob("*.svg"))
+    assert list((out / "figures").glob("*.png")) == []
+    assert ".png" not in stderr.getvalue()
+    assert "data:image/svg+xml" in (out / "index.html").read_text()
+
+
 def test_malformed_line_is_warned_about_not_fatal(built_report):
     assert re.search(r"lists\.jsonl:\d+: malformed JSON line skipped", built_report.stderr)
 
