@@ -97,8 +97,8 @@ def main():
     report_command = [python, str(REPO / "report" / "make_report.py"), "--results", str(options.results),
                       "--out", str(options.out)]
     if options.scale == "quick":
-        # A fast look in the browser, which shows the SVGs: the PNGs for slides (a quarter of the
-        # report's time) come with the other scales.
+        # A fast look in the browser, which shows the SVGs: the PNGs for slides (about a third of
+        # the figures' drawing time) come with the other scales.
         report_command.append("--no-png")
     for status in run_status:
         report_command += ["--run-status", status]
