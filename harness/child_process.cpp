@@ -168,9 +168,6 @@ std::optional<pid_t> spawn_into_cgroup(ExecPlan& plan, int pipe_fd, int close_in
   arguments.exit_signal = SIGCHLD;
   arguments.cgroup = static_cast<std::uint64_t>(cgroup_fd);
   const pid_t parent = ::getpid();
-  sigset_t all;
-  sigfillset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, &plan.parent_signal_mask);
   const long pid = ::syscall(SYS_clone3, &arguments, sizeof(arguments));
   if (pid == 0) {
     plan.born_in_cgroup = true;  // the child's own copy
@@ -178,7 +175,6 @@ std::optional<pid_t> spawn_into_cgroup(ExecPlan& plan, int pipe_fd, int close_in
     exec_self(plan, pipe_fd, target_fd, parent);
   }
   const int saved_errno = errno;
-  ::sigprocmask(SIG_SETMASK, &plan.parent_signal_mask, nullptr);
   ::close(cgroup_fd);
   if (pid < 0 && (saved_errno == ENOSYS || saved_errno == EINVAL || saved_errno == E2BIG || saved_errno == EOPNOTSUPP)) {
     return std::nullopt;  // a kernel before 5.7, or one that refuses it for this cgroup
@@ -191,21 +187,37 @@ std::optional<pid_t> spawn_into_cgroup(ExecPlan& plan, int pipe_fd, int close_in
 // parent paused until the child has exec'd. A fork() would make every page of the parent
 // copy-on-write, and the parent would pay a page copy for each page it writes while it watches:
 // most of the watching cost of a child that lives a few milliseconds. Signals are held back around
-// it, so no handler of the parent runs in the child while they share memory. -1 with errno on failure.
-pid_t spawn_child(ExecPlan& plan, int pipe_fd, int close_in_child, int target_fd) {
-  plan.point_into();
+// it, so no handler of the parent runs in the child while they share memory.
+// Parent: -1 with errno on failure.
+pid_t clone_child(ExecPlan& plan, int pipe_fd, int close_in_child, int target_fd) {
   if (const std::optional<pid_t> pid = spawn_into_cgroup(plan, pipe_fd, close_in_child, target_fd)) return *pid;
   constexpr std::size_t kStackBytes = 256 * 1024;
   void* stack = ::mmap(nullptr, kStackBytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (stack == MAP_FAILED) return -1;
-  sigset_t all;
-  sigfillset(&all);
-  ::sigprocmask(SIG_SETMASK, &all, &plan.parent_signal_mask);
   SpawnRequest request{&plan, pipe_fd, close_in_child, target_fd, ::getpid()};
   const pid_t pid = ::clone(child_entry, static_cast<char*>(stack) + kStackBytes, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
   const int saved_errno = errno;
-  ::sigprocmask(SIG_SETMASK, &plan.parent_signal_mask, nullptr);
   ::munmap(stack, kStackBytes);
+  errno = saved_errno;
+  return pid;
+}
+
+// Starts the child in a process group of its own and makes that group the one Ctrl-Z stops with
+// the parent (the caller clears it once the child is reaped). Signals stay held until the group is
+// registered: a Ctrl-Z that came between the child's start and its registration would stop the
+// parent alone, and the child would run on, its time counted against the cap. -1 with errno.
+pid_t spawn_child(ExecPlan& plan, int pipe_fd, int close_in_child, int target_fd) {
+  plan.point_into();
+  sigset_t all;
+  sigfillset(&all);
+  ::sigprocmask(SIG_SETMASK, &all, &plan.parent_signal_mask);
+  const pid_t pid = clone_child(plan, pipe_fd, close_in_child, target_fd);
+  const int saved_errno = errno;
+  if (pid > 0) {
+    ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+    set_stoppable_child_group(pid);
+  }
+  ::sigprocmask(SIG_SETMASK, &plan.parent_signal_mask, nullptr);  // a Ctrl-Z held back arrives now
   errno = saved_errno;
   return pid;
 }
@@ -264,6 +276,8 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   }
   const auto oom_kills_before = read_vmstat_counter("oom_kill");
   const auto started_at = std::chrono::steady_clock::now();
+  // Read before the start: a Ctrl-Z held back during it stops us as soon as the child is made.
+  const double stopped_seconds_before = stopped_seconds_total();
   // dup2 clears FD_CLOEXEC on the copy, so the report pipe survives the exec as fd 3.
   const pid_t pid = spawn_child(plan, pipe_fds[1], pipe_fds[0], kReportFd);
   if (pid < 0) {
@@ -284,9 +298,6 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   // samples, so the child never waits for the parent; where it cannot be enlarged, the parent wakes
   // for each write as before.
   const bool report_read_at_samples = ::fcntl(pipe_fds[0], F_SETPIPE_SZ, kReportPipeBytes) >= kReportPipeBytes;
-  ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
-  set_stoppable_child_group(pid);  // Ctrl-Z stops it with the parent
-  const double stopped_seconds_before = stopped_seconds_total();
 
   std::string report_text;  // everything the child writes to its report pipe (see report_channel.hpp)
   RssSampler sampler(pid, started_at, limits.sampler);
@@ -427,6 +438,9 @@ std::string capture_child_answer(const std::vector<std::string>& arguments, int&
     exit_code = -1;
     return "";
   }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                               std::chrono::duration<double>(timeout_seconds));
+  const double stopped_seconds_before = stopped_seconds_total();
   const pid_t pid = spawn_child(plan, pipe_fds[1], pipe_fds[0], kReportFd);
   if (pid < 0) {
     ::close(pipe_fds[0]);
@@ -435,13 +449,14 @@ std::string capture_child_answer(const std::vector<std::string>& arguments, int&
     return "";
   }
   ::close(pipe_fds[1]);
-  ::setpgid(pid, pid);  // as in the child: a stuck import's whole group can be ended
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                               std::chrono::duration<double>(timeout_seconds));
   std::string output;
   bool timed_out = false;
   while (true) {
-    const auto left_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    // As for a measurement child, time stopped by Ctrl-Z does not count against the cap.
+    const auto stopped = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(stopped_seconds_total() - stopped_seconds_before));
+    const auto left_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline + stopped - std::chrono::steady_clock::now()).count();
     if (left_ms <= 0) {
       timed_out = true;
       break;
@@ -471,6 +486,7 @@ std::string capture_child_answer(const std::vector<std::string>& arguments, int&
   if (!reaped) ::kill(-pid, SIGKILL);
   while (!reaped && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  set_stoppable_child_group(0);
   ::kill(-pid, SIGKILL);  // anything its group started and left behind
   exit_code = timed_out             ? kChildTimedOut
               : killed_after_answer ? 0  // it answered; only its shutdown hung
