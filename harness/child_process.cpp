@@ -407,6 +407,7 @@ ChildResult run_measured_child(const std::vector<std::string>& arguments, const 
   ::close(pipe_fds[0]);
 
   result.child_wall_seconds = std::chrono::duration<double>(ended_at - started_at).count();
+  result.stopped_seconds = stopped_seconds_total() - stopped_seconds_before;
   result.snapshot_cpu_seconds = snapshot_cpu_seconds;
   result.sampler_cpu_seconds = std::max(0.0, parent_cpu_at_last_wait - parent_cpu_before - snapshot_cpu_seconds);
   result.exited = WIFEXITED(status);

@@ -58,6 +58,9 @@ struct ChildResult {
   bool oom_kill_seen = false;     // the kernel's oom_kill counter rose while it ran
   rusage usage{};                 // from wait4: the child's own times, faults and ru_maxrss
   double child_wall_seconds = 0;  // fork to reaping, interpreter start included
+  // Of child_wall_seconds, the time it was stopped by Ctrl-Z with the parent: its wall times
+  // (this one and the report's) include it, so they are not the job's speed.
+  double stopped_seconds = 0;
   // The parent's CPU time from the child's start to its last wait for the child: the sampler's cost,
   // without the exit's wake-up and the reaping that a parent pays even when it only waits.
   double sampler_cpu_seconds = 0;

@@ -241,6 +241,7 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
   if (!child.exited && child.term_signal != 0) record["term_signal"] = child.term_signal;
   // Its report arrived but it did not exit within the grace period (a non-daemon thread, say).
   if (child.killed_after_report) record["killed_after_report"] = true;
+  if (child.stopped_seconds > 0) record["stopped_seconds"] = child.stopped_seconds;
   record["env"] = env;
   return record;
 }
@@ -248,10 +249,16 @@ nlohmann::json build_record(const Measurement& m, const std::string& scale, cons
 std::string progress_result(const nlohmann::json& record) {
   const std::string outcome = record.at("outcome");
   if (outcome != "ok") return outcome + ": " + record.value("reason", "");
-  char text[96];
+  char text[160];
   std::snprintf(text, sizeof(text), "ok  peak +%s  %.3f s", mib_text(record.at("peak_delta_bytes").get<double>()).c_str(),
                 record.at("wall_seconds").get<double>());
-  return text;
+  std::string line = text;
+  if (const double stopped = record.value("stopped_seconds", 0.0); stopped > 0) {
+    std::snprintf(text, sizeof(text), " (stopped %.1f s by Ctrl-Z: its times include it, and the report leaves them out)",
+                  stopped);
+    line += text;
+  }
+  return line;
 }
 
 nlohmann::json build_skipped_record(const Measurement& m, const std::string& scale, const std::string& reason,

@@ -87,8 +87,23 @@ def load_file(path, warn=warn):
             record["base_variant"] = record["variant"]
             record["variant"] = f"{record['swap_profile']}:{record['variant']}"
         record["_source"] = source
+        _leave_out_paused_times(record, warn)
         records.append(record)
     return records
+
+
+def _leave_out_paused_times(record, warn):
+    """A run that Ctrl-Z stopped (`stopped_seconds`) has the pause in its wall times, and in any
+    time a variant measured across it: those are not the job's speed, so they go. Its memory stays."""
+    stopped = record.get("stopped_seconds")
+    if not isinstance(stopped, (int, float)) or stopped <= 0:
+        return
+    record.pop("wall_seconds", None)
+    record.pop("child_wall_seconds", None)
+    for name in [name for name in record["metrics"] if name.endswith("_seconds")]:
+        del record["metrics"][name]
+    warn(f"{record['_source']}: stopped {stopped:.1f} s by Ctrl-Z while it ran: its times are left out, "
+         "its memory figures kept")
 
 
 def _problem(record):

@@ -39,6 +39,21 @@ def test_a_torn_line_costs_only_itself_when_the_next_record_starts_on_a_fresh_li
     assert len(warnings) == 1 and f"{path}:2" in warnings[0]
 
 
+def test_a_run_stopped_by_ctrl_z_keeps_its_memory_but_not_its_times(tmp_path):
+    # Its wall times (and a variant's own timings) include the pause: they are not the job's speed.
+    paused = dict(make_record(), repeat=1, stopped_seconds=5.2, wall_seconds=6.0, child_wall_seconds=6.3,
+                  metrics={"swapin_latency_mean_seconds": 0.4, "pages": 12.0})
+    running = dict(make_record(), repeat=2, wall_seconds=0.8, child_wall_seconds=1.1)
+    write_records(tmp_path, [paused, running])
+    warnings = []
+    first, second = rec.load_records([tmp_path], warn=warnings.append)
+    assert "wall_seconds" not in first and "child_wall_seconds" not in first
+    assert first["metrics"] == {"pages": 12.0}
+    assert first["peak_delta_bytes"] == paused["peak_delta_bytes"]
+    assert (second["wall_seconds"], second["child_wall_seconds"]) == (0.8, 1.1)
+    assert len(warnings) == 1 and "Ctrl-Z" in warnings[0]
+
+
 def test_a_missing_results_directory_is_a_warning_not_a_crash(tmp_path):
     warnings = []
     assert rec.load_records([tmp_path / "nowhere"], warn=warnings.append) == []
