@@ -219,8 +219,7 @@ class MeasurePlan {
     if (conditions.find_limit_probe) record["find_limit_probe"] = true;
     if (profile) record.update(profile->description());
     if (child.spawn_error.empty()) {
-      // The command's running time: a Ctrl-Z pause (stopped_seconds) is not its speed.
-      record["wall_seconds"] = child.child_wall_seconds - child.stopped_seconds;
+      record["wall_seconds"] = child.child_wall_seconds;
       record["child_wall_seconds"] = child.child_wall_seconds;
       // wait4's figures of the command include every descendant it reaped.
       record["user_seconds"] = seconds_of(child.usage.ru_utime);
@@ -315,6 +314,12 @@ double number_or(const nlohmann::json& record, const char* field, double fallbac
   return found != record.end() && found->is_number() ? found->get<double>() : fallback;
 }
 
+// The command's running time: its whole wall time less a Ctrl-Z pause (exact here, since the
+// record's wall time is the whole command's, from start to reaping).
+double running_seconds(const nlohmann::json& record) {
+  return number_or(record, "child_wall_seconds", NAN) - number_or(record, "stopped_seconds", 0.0);
+}
+
 // One summary row per profile: the median of its repeats (and the range of times).
 struct SummaryRow {
   std::string profile;
@@ -333,7 +338,7 @@ SummaryRow summarise(const std::string& profile, const std::vector<nlohmann::jso
     const std::string outcome = record.at("outcome");
     if (row.outcome.empty()) row.outcome = outcome;
     if (row.outcome != outcome) row.outcome = "mixed";
-    walls.push_back(number_or(record, "wall_seconds", NAN));
+    walls.push_back(running_seconds(record));
     trees.push_back(number_or(record, "tree_peak_bytes", NAN));
     anons.push_back(number_or(record, "anon_bytes_at_sampled_peak", NAN));
     files.push_back(number_or(record, "file_bytes_at_sampled_peak", NAN));
@@ -512,7 +517,7 @@ int run_measure(const MeasureOptions& options) {
       const std::uint64_t tree_peak_bytes = unlimited_run->at("tree_peak_bytes");
       const std::uint64_t tolerance_bytes = std::max<std::uint64_t>(kFindLimitToleranceBytes, tree_peak_bytes / 16);
       const double cap_seconds = std::max(kFindLimitMinimumCapSeconds,
-                                          kFindLimitTimeFactor * unlimited_run->at("wall_seconds").get<double>());
+                                          kFindLimitTimeFactor * running_seconds(*unlimited_run));
       // Invariant: the command succeeds under `succeeds_bytes` and fails under `fails_bytes` (16 MiB,
       // the smallest limit oomlab sets, is taken as failing without a probe).
       std::uint64_t fails_bytes = 16 * kMiB;

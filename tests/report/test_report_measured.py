@@ -29,6 +29,8 @@ def write_results(tmp_path):
         measure_record("ram", "ok", 4.0, 256 * MIB),
         measure_record("none", "oom_killed", 0.5, 128 * MIB, mem_limit_bytes=128 * MIB),
         measure_record("ssd", "ok", 9.0, 128 * MIB, mem_limit_bytes=128 * MIB, swap_used_peak_bytes=130 * MIB),
+        # Stopped 5 s by Ctrl-Z: its time is not the command's speed, so the row has none.
+        measure_record("zram", "ok", 14.0, 100 * MIB, mem_limit_bytes=128 * MIB, stopped_seconds=5.0),
     ]) + "\n")
     (machine / "calibrate.jsonl").write_text(json.dumps({
         "experiment": "calibrate", "variant": "buffer", "lang": "cpp", "size": 64, "outcome": "ok",
@@ -39,7 +41,7 @@ def write_results(tmp_path):
 def test_measure_records_stay_out_of_the_experiments_records(tmp_path):
     results = write_results(tmp_path)
     assert [r["experiment"] for r in rec.load_records([results])] == ["calibrate"]
-    assert len(measured.load_measure_records([results])) == 4
+    assert len(measured.load_measure_records([results])) == 5
 
 
 def test_the_section_has_a_row_per_profile_with_the_ratio_to_ram(tmp_path):
@@ -48,9 +50,11 @@ def test_the_section_has_a_row_per_profile_with_the_ratio_to_ram(tmp_path):
     measured.section(document, measured.load_measure_records([results]), tmp_path)
     [table] = [block for block in document.blocks if isinstance(block, b.Table)]
     rows = {row[0]: row for row in table.rows}
-    assert list(rows) == ["`ram`", "`none`", "`ssd`"]
-    # ram: the median of 2 s and 4 s; ssd: 9 s against it is 3×; an OOM kill has no ratio.
+    assert list(rows) == ["`ram`", "`none`", "`ssd`", "`zram`"]
+    # ram: the median of 2 s and 4 s; ssd: 9 s against it is 3×; an OOM kill has no ratio, nor a
+    # paused run (zram) a time.
     assert rows["`ram`"][2] == "3.000 s" and rows["`ram`"][9] == "2"
     assert rows["`ssd`"][3] == "3.00×" and rows["`none`"][3] == "–"
     assert rows["`none`"][1] == "oom_killed"
+    assert rows["`zram`"][2] == "–" and rows["`zram`"][3] == "–" and rows["`zram`"][4] == "100.0 MiB"
     assert any(isinstance(block, b.Figure) for block in document.blocks)
