@@ -65,10 +65,6 @@ def test_the_report_is_built_and_every_file_is_announced(built_report):
 
 def test_without_png_the_figures_are_svg_only_and_the_page_is_whole(built_report, tmp_path):
     # make report SCALE=quick asks for no PNGs: the pages show the SVGs, so nothing may point at a PNG.
-    import contextlib
-    import io
-
-    from report import make_report
     out = tmp_path / "out"
     with contextlib.redirect_stderr(io.StringIO()) as stderr:
         code = make_report.main(["--results", str(built_report.results), "--experiments", str(built_report.experiments),
